@@ -1,0 +1,72 @@
+# Backprop, Step by Step. Two commands do all the set-up on a fresh machine:
+#   make book   create .venv, install everything, build the book into _build/html
+#   make test   the same set-up if needed, then the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+# nbgrader starts `alembic` by name, so the venv's bin must be on PATH.
+export PATH := $(BIN):$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+export MPLBACKEND := Agg
+
+.PHONY: help venv book test lab bench grade lock clean browser
+
+help:
+	@echo "make book   build the book into _build/html (sets everything up first)"
+	@echo "make test   run the whole test suite (sets everything up first)"
+	@echo "make lab    open JupyterLab on the course"
+	@echo "make grade  grade a generated demo class end to end"
+	@echo "make bench  run the benchmarks (installs PyTorch for comparison)"
+	@echo "make lock   re-resolve requirements.in into requirements.lock"
+	@echo "make clean  remove the build, caches and the virtual environment"
+
+# --- set-up -------------------------------------------------------------------
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# --- the book -----------------------------------------------------------------
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html --warningiserror --keep-going --quiet
+	@echo "The book is in _build/html/index.html"
+
+# --- tests --------------------------------------------------------------------
+test: $(STAMP) browser book
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# --- learners and instructors -------------------------------------------------
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+
+grade: $(STAMP)
+	$(BIN)/python -m course.demo
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	$(BIN)/python bench/run_all.py
+
+# --- maintenance --------------------------------------------------------------
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -r requirements.in
+	{ echo "# Exact versions for the whole course (Python 3.11). Regenerate with \`make lock\`."; \
+	  echo "# Installed by \`make\` into .venv; benchmark-only extras are in requirements-bench.txt."; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf _build $(VENV) .pytest_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -prune -exec rm -rf {} +
