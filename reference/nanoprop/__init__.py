@@ -4,6 +4,7 @@ Read the modules in this order; each builds on the ones before it:
 
     activations  a neuron and its activation functions, with their derivatives
     engine       Value: a scalar autograd engine (the chain rule on a graph)
+    graph        walking a Value graph in the order backprop visits it
     layers       affine / relu / sigmoid / tanh as forward-backward pairs
     losses       mean squared error and softmax cross-entropy, with gradients
     gradcheck    numeric gradients, to check every backward pass
@@ -13,7 +14,7 @@ Read the modules in this order; each builds on the ones before it:
     data         the handwritten digits
     rnn          a recurrent network and backprop through time
 """
-from . import activations, data, gradcheck, layers, losses, network, optim, rnn, training
+from . import activations, data, gradcheck, graph, layers, losses, network, optim, rnn, training
 from .activations import neuron, relu, sigmoid, step, tanh
 from .data import load_digits
 from .engine import Value
