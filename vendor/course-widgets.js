@@ -1,0 +1,72 @@
+// The book's own glue for ipywidgets in static pages (not a vendored file).
+// Loaded by MyST-NB after require.js and before the widget manager (see nb_ipywidgets_js in
+// _config.yml), on pages that hold widgets.
+(function () {
+  "use strict";
+  // 1. The widget manager names its modules "@jupyter-widgets/..." and loads its icon fonts from
+  //    the folder of the module that asked for them. Point those names at the folder the manager
+  //    is served from, so the fonts come from the book and not from paths that do not exist.
+  var here = document.currentScript.src;
+  var root = here.slice(0, here.lastIndexOf("/") + 1) + "html-manager";
+  window.requirejs.config({
+    paths: {"@jupyter-widgets/html-manager/dist": root, "@jupyter-widgets": root}
+  });
+
+  // 2. Widgets typeset maths in their labels with the MathJax 2 call MathJax.Hub.Queue; the book
+  //    uses MathJax 3. Translate the call, so labels get typeset and no error is thrown.
+  function installMathJaxBridge() {
+    var mj = window.MathJax;
+    if (!mj || mj.Hub) { return; }
+    mj.Hub = {
+      Queue: function () {
+        var elements = [];
+        for (var i = 0; i < arguments.length; i++) {
+          var job = arguments[i];
+          if (Array.isArray(job) && job[0] === "Typeset" && job[2]) { elements.push(job[2]); }
+        }
+        if (elements.length && mj.typesetPromise) {
+          mj.typesetPromise(elements).catch(function () {});
+        }
+      }
+    };
+  }
+
+  // 3. Accessible names and values for sliders: the slider handle (role="slider") gets the
+  //    control's label as its name and the shown value (the readout) as its value text, so a
+  //    screen reader announces "weight w, 0.5" rather than an unnamed slider at index 5.
+  function labelSliders(rootNode) {
+    var sliders = rootNode.querySelectorAll(".widget-slider");
+    for (var i = 0; i < sliders.length; i++) {
+      var box = sliders[i];
+      var handle = box.querySelector('[role="slider"]');
+      var label = box.querySelector(".widget-label");
+      var readout = box.querySelector(".widget-readout");
+      if (!handle) { continue; }
+      if (label && label.textContent.trim()) {
+        handle.setAttribute("aria-label", label.textContent.trim());
+      }
+      if (readout && readout.textContent.trim()) {
+        var shown = readout.textContent.trim();
+        if (handle.getAttribute("aria-valuetext") !== shown) {
+          handle.setAttribute("aria-valuetext", shown);
+        }
+      }
+    }
+  }
+
+  var queued = false;
+  function relabel() {
+    if (queued) { return; }
+    queued = true;
+    window.requestAnimationFrame(function () { queued = false; labelSliders(document); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    installMathJaxBridge();
+    new MutationObserver(relabel).observe(document.body, {
+      subtree: true, childList: true, characterData: true, attributes: true,
+      attributeFilter: ["aria-valuenow"]
+    });
+    relabel();
+  });
+})();
