@@ -1,0 +1,78 @@
+"""Drawing small fully connected networks, with numbers on nodes and edges (chapters 1 and 3).
+
+Only drawing lives here: every number drawn is computed elsewhere (by ``nanoprop``) and passed in
+as text.
+
+    layers = [["x1", "x2"], ["h1", "h2"], ["y"]]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    draw_network(ax, layers,
+                 node_text={"x1": "0.5", "h1": "0.574"},
+                 edge_text={("x1", "h1"): "0.2"},
+                 highlight={"h1", ("x1", "h1")})
+"""
+import matplotlib.patches as mpatches
+
+from course.style import PALETTE
+
+NODE_RADIUS = 0.22
+
+
+def layout(layers):
+    """Node positions: layer i in column i, its nodes spread evenly around y = 0.
+
+    layers: list of lists of node names -> {name: (x, y)}
+    """
+    pos = {}
+    for i, names in enumerate(layers):
+        top = (len(names) - 1) / 2
+        for j, name in enumerate(names):
+            pos[name] = (2.0 * i, top - j)
+    return pos
+
+
+def edges(layers):
+    """Every (from, to) pair between consecutive layers: the network is fully connected."""
+    return [(a, b) for left, right in zip(layers, layers[1:]) for a in left for b in right]
+
+
+def draw_network(ax, layers, node_text=None, edge_text=None, highlight=(), labels=None,
+                 edge_text_pos=0.3):
+    """Draw the network on ``ax``.
+
+    layers:    list of lists of node names, input layer first.
+    node_text: {name: text} written under a node (its value).
+    edge_text: {(from, to): text} written on an edge (a weight, or a gradient).
+    highlight: node names and (from, to) pairs drawn in the accent colour.
+    labels:    {name: text} written inside a node; the name itself when absent.
+    edge_text_pos: where along each edge its text sits (0 = at the left node).
+    """
+    node_text, edge_text, labels = node_text or {}, edge_text or {}, labels or {}
+    highlight = set(highlight)
+    pos = layout(layers)
+    plain, accent = PALETTE["blue"], PALETTE["vermillion"]
+    for a, b in edges(layers):
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        on = (a, b) in highlight
+        ax.plot([x0, x1], [y0, y1], color=accent if on else "#9a9a9a",
+                lw=2.6 if on else 1.2, zorder=1)
+        if (a, b) in edge_text:
+            t = edge_text_pos
+            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), edge_text[(a, b)], ha="center",
+                    va="center", fontsize=10, color=accent if on else "black", zorder=3,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+    for name, (x, y) in pos.items():
+        on = name in highlight
+        ax.add_patch(mpatches.Circle((x, y), NODE_RADIUS, fc=accent if on else plain,
+                                     ec="black", lw=1, zorder=2))
+        ax.text(x, y, labels.get(name, name), ha="center", va="center", color="white",
+                fontsize=11, fontweight="bold", zorder=3)
+        if name in node_text:
+            ax.text(x, y - NODE_RADIUS - 0.08, node_text[name], ha="center", va="top",
+                    fontsize=10, color=accent if on else "black", zorder=3)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.75, max(ys) + 0.45)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
