@@ -1,0 +1,501 @@
+"""Checks shared by the test cells of every assignment.
+
+A learner's function is run on inputs, its result is compared with the reference
+package ``nanoprop`` (or with numeric gradients), and when they disagree the message
+says *what* is wrong and *where to look*, without handing over the answer. The same
+helpers serve the visible tests (small, fixed inputs) and the hidden ones (random shapes
+and values, edge cases).
+
+Every call of a learner's function goes through :func:`call`, which also checks that
+
+* the inputs are not modified in place,
+* numpy raised no warning (overflow, division by zero, ...), reported as a message
+  instead of a stray warning (nbgrader scores any stderr in a test cell as a fail),
+* the function did not get its result from ``nanoprop`` (:func:`assert_own_code`).
+
+The mistakes recognised (see :data:`MESSAGES`): a wrong sign, a transposed gradient, a
+missing 1/N average (or a double one), a missing or unsummed bias gradient, a wrong
+activation derivative, gradients not accumulated, an output with the wrong shape or dtype.
+"""
+import copy
+import functools
+import inspect
+import sys
+import types
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+import nanoprop
+
+REFERENCE_DIR = str(Path(nanoprop.__file__).resolve().parent)
+
+# The beginnings of the feedback messages, one per common mistake. Tests look for them.
+MESSAGES = {
+    "not_written": "is not written yet",
+    "calls_reference": "uses the reference package nanoprop",
+    "in_place": "changed its input",
+    "warning": "made numpy warn",
+    "not_array": "should return",
+    "shape": "should have shape",
+    "transposed": "Check the order of the factors",
+    "dtype": "should be a floating-point array",
+    "not_finite": "contains nan or inf",
+    "sign": "has the wrong sign",
+    "missing_average": "times too large",
+    "double_average": "times too small",
+    "bias_zero": "is all zeros",
+    "bias_not_summed": "one row per example",
+    "derivative": "derivative",
+    "not_accumulated": "gradients were not accumulated",
+    "order": "topological order",
+    "bias_forgotten": "off by the same amount in every row",
+    "mismatch": "differs from the expected value",
+    "no_time_flow": "does not flow back through time",
+    "not_summed_over_time": "only one time step",
+}
+
+
+class Mistake(AssertionError):
+    """A test failure whose message is meant for the learner.
+
+    In a notebook it shows as its message alone: the test's own code (hidden tests
+    included) stays out of the traceback.
+    """
+
+    def _render_traceback_(self):          # IPython's hook for custom tracebacks
+        return [f"Mistake: {self}"]
+
+
+# --------------------------------------------------------------------------------------
+# Did the learner write it, or call nanoprop?
+# --------------------------------------------------------------------------------------
+
+def _is_reference(obj):
+    """True if obj is nanoprop, one of its modules, or something defined in it."""
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__.split(".")[0] == "nanoprop"
+    if isinstance(obj, types.CodeType):
+        return _in_reference_dir(obj.co_filename)
+    module = getattr(obj, "__module__", None)
+    if isinstance(module, str) and module.split(".")[0] == "nanoprop":
+        return True
+    code = getattr(obj, "__code__", None) or getattr(getattr(obj, "__func__", None), "__code__", None)
+    return isinstance(code, types.CodeType) and _in_reference_dir(code.co_filename)
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_reference_dir(filename):
+    try:
+        return str(Path(filename).resolve()).startswith(REFERENCE_DIR)
+    except (OSError, ValueError):
+        return False
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _functions_of(obj):
+    """The plain functions behind a function, method or class (its own methods)."""
+    if inspect.isclass(obj):
+        for klass in obj.__mro__:
+            if klass is object:
+                continue
+            if _is_reference(klass):
+                yield klass
+            for member in vars(klass).values():
+                yield from _functions_of(getattr(member, "__func__", member)) if not inspect.isclass(member) else ()
+    elif isinstance(obj, types.ModuleType):
+        for member in vars(obj).values():
+            if inspect.isfunction(member) or inspect.isclass(member):
+                if getattr(member, "__module__", None) == obj.__name__:
+                    yield from _functions_of(member)
+    elif isinstance(obj, types.MethodType):
+        yield obj.__func__
+    elif isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
+        yield obj
+    elif isinstance(obj, property):
+        for f in (obj.fget, obj.fset, obj.fdel):
+            if f is not None:
+                yield f
+
+
+def reference_links(fn, allow=()):
+    """Where fn's code, globals, closure or defaults lead to nanoprop (a list of words)."""
+    allowed = {id(a) for a in allow}
+    for a in allow:
+        if isinstance(a, types.ModuleType):
+            allowed.update(id(v) for v in vars(a).values())
+    found = []
+    seen = set()
+    todo = list(_functions_of(fn))
+    while todo:
+        f = todo.pop()
+        if id(f) in seen:
+            continue
+        seen.add(id(f))
+        if inspect.isclass(f):
+            found.append(f"it is built on nanoprop's {f.__name__}")
+            continue
+        if id(f) in allowed or not isinstance(f, types.FunctionType):
+            continue
+        if _is_reference(f):
+            found.append(f"{f.__name__} is nanoprop's own function")
+            continue
+        for code in _code_objects(f.__code__):
+            for const in code.co_consts:
+                if isinstance(const, str) and "nanoprop" in const:
+                    found.append(f"it mentions {const!r}")
+            for name in code.co_names + code.co_freevars:
+                value = f.__globals__.get(name)
+                if value is not None and id(value) not in allowed and _is_reference(value):
+                    found.append(f"it uses the name {name!r} from nanoprop")
+                elif isinstance(value, types.FunctionType) or inspect.isclass(value):
+                    todo.extend(_functions_of(value))     # the learner's own helpers, in turn
+        for cell in f.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if id(value) not in allowed and _is_reference(value):
+                found.append("it keeps a nanoprop object in a closure")
+        for value in (f.__defaults__ or ()) + tuple((f.__kwdefaults__ or {}).values()):
+            if id(value) not in allowed and _is_reference(value):
+                found.append("it keeps a nanoprop object as a default argument")
+    return sorted(set(found))
+
+
+@contextmanager
+def _watch_reference_calls(allow_codes):
+    """Record every call into nanoprop's files while the block runs."""
+    calls = []
+
+    def profiler(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            if code not in allow_codes and _in_reference_dir(code.co_filename):
+                calls.append(code.co_name)
+
+    previous = sys.getprofile()
+    sys.setprofile(profiler)
+    try:
+        yield calls
+    finally:
+        if sys.getprofile() is not profiler:
+            calls.append("<the call watcher was switched off>")
+        sys.setprofile(previous)
+
+
+def _allowed_codes(allow):
+    codes = set()
+    for a in allow:
+        for f in _functions_of(a):
+            if isinstance(f, types.FunctionType):
+                codes.update(_code_objects(f.__code__))
+    return codes
+
+
+def assert_own_code(fn, name, allow=()):
+    """Fail if fn is nanoprop's, or reaches nanoprop through its names, closure or defaults.
+
+    ``allow``: nanoprop functions or classes the notebook hands to the learner on purpose.
+    (Calls made while fn runs are watched separately, by :func:`call`.)
+    """
+    links = reference_links(fn, allow)
+    if links:
+        raise Mistake(f"{name} {MESSAGES['calls_reference']} ({'; '.join(links)}). "
+                      "Write it yourself with numpy: that is the exercise.")
+
+
+# --------------------------------------------------------------------------------------
+# Calling the learner's code
+# --------------------------------------------------------------------------------------
+
+def _snapshot(value):
+    try:
+        return copy.deepcopy(value)
+    except Exception:       # objects that cannot be copied are not checked for changes
+        return None
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (int, float, complex, str, bytes, np.number)):
+        return a == b
+    return True   # other objects (models, random generators) may change on purpose
+
+
+def call(fn, *args, name=None, arg_names=None, allow=(), **kwargs):
+    """Run a learner's fn(*args, **kwargs) and return its result, checking it played fair.
+
+    Raises :class:`Mistake` if fn is not written yet, modifies an argument in place,
+    makes numpy warn, or reaches into nanoprop (other than the ``allow``-ed objects).
+    """
+    name = name or getattr(fn, "__name__", "your function")
+    assert_own_code(fn, name, allow)
+    if arg_names is None:
+        try:
+            arg_names = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            arg_names = []
+    before = [_snapshot(a) for a in args]
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        warnings.simplefilter("always")
+        with _watch_reference_calls(_allowed_codes(allow)) as reference_calls:
+            try:
+                result = fn(*args, **kwargs)
+                if isinstance(result, types.GeneratorType):
+                    result = list(result)     # run a generator's code under the same checks
+            except NotImplementedError:
+                raise Mistake(f"{name} {MESSAGES['not_written']}: replace "
+                              "`raise NotImplementedError()` with your code.") from None
+    if reference_calls:
+        raise Mistake(f"{name} {MESSAGES['calls_reference']} (it called nanoprop's "
+                      f"{', '.join(sorted(set(reference_calls)))}). Write it yourself with numpy.")
+    for i, (old, new) in enumerate(zip(before, args)):
+        if old is not None and not _same(old, new):
+            arg = arg_names[i] if i < len(arg_names) else f"argument {i + 1}"
+            raise Mistake(f"{name} {MESSAGES['in_place']} `{arg}` in place. Leave the inputs "
+                          "as they are and compute new arrays (the caller still needs them).")
+    numpy_warnings = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if numpy_warnings:
+        raise Mistake(f"{name} {MESSAGES['warning']}: '{numpy_warnings[0].message}'. "
+                      f"{describe_inputs(args)} It must give finite results without warnings: "
+                      "look for an exp() of a large number or a division by zero.")
+    return result
+
+
+def describe_inputs(args):
+    parts = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            parts.append(f"an array of shape {a.shape} with values in [{a.min():.3g}, {a.max():.3g}]"
+                         if a.size else f"an empty array of shape {a.shape}")
+        elif isinstance(a, (int, float, np.number)):
+            parts.append(repr(a))
+    return f"(Inputs: {', '.join(parts)}.)" if parts else ""
+
+
+def rebind(fn, **names):
+    """A copy of fn (a function or method) that sees ``names`` instead of its own globals.
+
+    Used to grade one function with the reference in place of the learner's other
+    functions, so a bug in one part does not cost the points of another.
+    """
+    func = getattr(fn, "__func__", fn)
+    new_globals = dict(func.__globals__)
+    new_globals.update(names)
+    copy_ = types.FunctionType(func.__code__, new_globals, func.__name__,
+                               func.__defaults__, func.__closure__)
+    copy_.__kwdefaults__ = func.__kwdefaults__
+    copy_.__qualname__ = func.__qualname__
+    if isinstance(fn, types.MethodType):
+        return types.MethodType(copy_, fn.__self__)
+    return copy_
+
+
+# --------------------------------------------------------------------------------------
+# Comparing results and diagnosing the difference
+# --------------------------------------------------------------------------------------
+
+def _close(a, b, rtol=1e-6, atol=1e-8):
+    return a.shape == b.shape and np.allclose(a, b, rtol=rtol, atol=atol)
+
+
+def assert_result(got, want, what, *, batch=None, like=None, hints=(), rtol=1e-6, atol=1e-8):
+    """Compare one output with the expected array and explain the difference.
+
+    got: the learner's value; want: the expected array (or number);
+    what: its name in messages ("dW"); batch: the batch size N, to recognise a missing
+    or doubled 1/N; like: (name, shape) of the parameter it should match ("W", (3, 4));
+    hints: extra diagnoses to try, names from :data:`MESSAGES` ("bias_zero", ...).
+    """
+    want_arr = np.asarray(want)
+    scalar = want_arr.ndim == 0
+    if got is None:
+        raise Mistake(f"{what} {MESSAGES['not_array']} a value, not None. Did you forget to return it?")
+    if scalar:
+        if isinstance(got, np.ndarray) and got.size == 1:
+            got = got.reshape(())
+        if not isinstance(got, (int, float, np.number, np.ndarray)) or np.ndim(got) != 0:
+            raise Mistake(f"{what} {MESSAGES['not_array']} a single number; yours is {type(got).__name__}"
+                          + (f" of shape {np.shape(got)}" if hasattr(got, 'shape') else "")
+                          + ". Did you forget to sum or average?")
+    elif not isinstance(got, np.ndarray):
+        raise Mistake(f"{what} {MESSAGES['not_array']} a numpy array; yours is {type(got).__name__}.")
+    got_arr = np.asarray(got)
+    if got_arr.dtype.kind not in "fc":
+        raise Mistake(f"{what} {MESSAGES['dtype']}; yours has dtype {got_arr.dtype}. "
+                      "Integer arithmetic rounds the values away.")
+    if want_arr.dtype == np.float64 and got_arr.dtype != np.float64:
+        raise Mistake(f"{what} {MESSAGES['dtype']} of float64 like its inputs; yours is {got_arr.dtype}.")
+    if got_arr.shape != want_arr.shape:
+        _diagnose_shape(got_arr, want_arr, what, like, batch)
+    if not np.all(np.isfinite(got_arr)) and np.all(np.isfinite(want_arr)):
+        raise Mistake(f"{what} {MESSAGES['not_finite']}. Is the computation numerically stable "
+                      "for large inputs? Avoid exp() of large positive numbers.")
+    if _close(got_arr, want_arr, rtol, atol):
+        return
+    _diagnose_values(got_arr, want_arr, what, batch, hints, rtol, atol)
+
+
+def _diagnose_shape(got, want, what, like, batch):
+    target = f"{like[0]}'s shape {like[1]}" if like else f"shape {want.shape}"
+    if got.shape == want.shape[::-1] and got.ndim == 2:
+        raise Mistake(f"{what} {MESSAGES['shape']} {want.shape} ({target}); yours is {got.shape}. "
+                      f"{MESSAGES['transposed']}.")
+    if batch is not None and got.shape == (batch,) + want.shape and want.ndim >= 1:
+        raise Mistake(f"{what} {MESSAGES['shape']} {want.shape} ({target}); yours is {got.shape}, "
+                      f"{MESSAGES['bias_not_summed']}. The same parameter serves every example "
+                      "in the batch: combine their contributions.")
+    raise Mistake(f"{what} {MESSAGES['shape']} {want.shape} ({target}); yours is {got.shape}.")
+
+
+def _diagnose_values(got, want, what, batch, hints, rtol, atol):
+    if np.any(want != 0) and _close(got, -want, rtol, atol):
+        raise Mistake(f"{what} has the right size but {MESSAGES['sign']} everywhere. "
+                      "Check the order of a subtraction, or a minus sign.")
+    if batch and batch > 1 and np.any(want != 0):
+        if _close(got, want * batch, rtol, atol):
+            raise Mistake(f"{what} is {batch} {MESSAGES['missing_average']}, and {batch} is the batch "
+                          "size: the loss is an average over the batch, so its gradient is too.")
+        if _close(got, want / batch, rtol, atol):
+            raise Mistake(f"{what} is {batch} {MESSAGES['double_average']}, and {batch} is the batch "
+                          "size: did you divide by N twice?")
+    if "bias_zero" in hints and not np.any(got) and np.any(want):
+        raise Mistake(f"{what} {MESSAGES['bias_zero']} but the upstream gradient is not: the bias takes "
+                      "part in every output, so it receives gradient from every example.")
+    if "bias_forgotten" in hints and got.ndim in (1, 2) and got.shape[0] > 1:
+        offset = want - got          # the same number (1-D) or the same row (2-D) everywhere
+        if np.allclose(offset, offset[0], rtol=rtol, atol=atol):
+            raise Mistake(f"{what} is {MESSAGES['bias_forgotten']}: check the bias term.")
+    index = np.unravel_index(np.argmax(np.abs(got - want)), want.shape) if want.ndim else ()
+    where = f" at index {tuple(int(i) for i in index)}" if want.ndim else ""
+    raise Mistake(f"{what} {MESSAGES['mismatch']}{where}: expected {want[index]:.6g}, "
+                  f"yours is {got[index]:.6g}.")
+
+
+def assert_close(got, want, what, **kw):
+    """Alias of :func:`assert_result` for plain numbers and small arrays in visible tests."""
+    assert_result(got, want, what, **kw)
+
+
+def unpack(result, names, fn_name):
+    """Check a function returned a tuple of len(names) values and return it as a tuple."""
+    if len(names) == 1:
+        return (result,)
+    if not isinstance(result, tuple) or len(result) != len(names):
+        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+        raise Mistake(f"{fn_name} {MESSAGES['not_array']} a tuple ({', '.join(names)}); yours "
+                      f"returned {got}.")
+    return result
+
+
+def compare_with_reference(fn, reference, make_args, names, *, pick=None, trials=10, seed=0,
+                           name=None, batch=None, like=None, hints=(), allow=(), rtol=1e-6, atol=1e-8):
+    """Run fn and the reference on the same random inputs and compare the outputs.
+
+    make_args(rng) -> tuple of arguments (fresh arrays; random shapes and values).
+    names: the names of fn's outputs, e.g. ("dx", "dW", "db"); ``pick``: the names to
+    compare (default all). batch(args) -> N, like(args) -> {name: (param, shape)}.
+    """
+    rng = np.random.default_rng(seed)
+    pick = names if pick is None else pick
+    for _ in range(trials):
+        args = make_args(rng)
+        expected = reference(*copy.deepcopy(args))
+        expected = expected if len(names) > 1 else (expected,)
+        got = unpack(call(fn, *args, name=name, allow=allow), names, name or fn.__name__)
+        n = batch(args) if batch else None
+        shapes = like(args) if like else {}
+        for what in pick:
+            i = names.index(what)
+            assert_result(got[i], expected[i], what, batch=n, like=shapes.get(what),
+                          hints=hints, rtol=rtol, atol=atol)
+
+
+def check_derivative(fn_prime, z, name, activation, **kw):
+    """Compare a derivative with central differences of the (reference) activation.
+
+    fn_prime: the learner's derivative; z: points to check at; activation: "sigmoid", ...
+    """
+    f = nanoprop.activations.ACTIVATIONS[activation][0]
+    got = call(fn_prime, z, name=name)
+    want = numeric_derivative(f, z)
+    try:
+        assert_result(got, want, name, rtol=1e-5, atol=1e-7, **kw)
+    except Mistake:
+        got = np.asarray(got, dtype=float)
+        i = np.unravel_index(np.argmax(np.abs(got - want)), want.shape) if want.ndim else ()
+        raise Mistake(f"{name} is not the {MESSAGES['derivative']} of {activation}: at z = "
+                      f"{np.asarray(z)[i]:.4g} the slope of {activation} is {want[i]:.4g}, yours "
+                      f"gives {got[i]:.4g}. Differentiate {activation} again.") from None
+
+
+def numeric_derivative(f, z, h=1e-6):
+    """Element-wise central difference (f(z + h) - f(z - h)) / 2h for an element-wise f."""
+    z = np.asarray(z, dtype=float)
+    return (f(z + h) - f(z - h)) / (2 * h)
+
+
+def check_activation_backward(backward, cache, dout, x, activation, name):
+    """An activation layer's backward pass: dx should be dout times the slope at x."""
+    f = nanoprop.activations.ACTIVATIONS[activation][0]
+    want = dout * numeric_derivative(f, x)
+    got = call(backward, dout, cache, name=name)
+    try:
+        assert_result(got, want, "dx", rtol=1e-5, atol=1e-7)
+    except Mistake as mistake:
+        if not isinstance(got, np.ndarray) or got.shape != want.shape:
+            raise
+        slope = np.divide(got, dout, out=np.zeros_like(want), where=np.abs(dout) > 1e-3)
+        i = np.unravel_index(np.argmax(np.abs(got - want) * (np.abs(dout) > 1e-3)), want.shape)
+        raise Mistake(f"{name}: dx should be dout times the {MESSAGES['derivative']} of {activation} "
+                      f"at x. At x = {x[i]:.4g} that slope is {want[i] / dout[i]:.4g}, but yours "
+                      f"multiplies dout by {slope[i]:.4g}. Check the derivative, and which value "
+                      "from the cache you use.") from mistake
+
+
+def numeric_gradients(f, arrays, h=1e-6):
+    """Central-difference gradients of the scalar f(*arrays) with respect to each array."""
+    grads = []
+    for k, a in enumerate(arrays):
+        a = np.array(a, dtype=float)
+        args = [np.array(x, dtype=float) for x in arrays]
+        args[k] = a
+        grads.append(nanoprop.numerical_gradient(lambda _: f(*args), a, h))
+    return grads
+
+
+def check_gradients(grads, f, arrays, names, *, batch=None, like=None, hints=(), tol=1e-5):
+    """Check analytic gradients against numeric ones: the test every backward pass must pass."""
+    numeric = numeric_gradients(f, arrays)
+    for g, n, what in zip(grads, numeric, names):
+        assert_result(g, n, what, batch=batch, like=(like or {}).get(what), hints=hints,
+                      rtol=tol, atol=tol)
+
+
+def random_array(rng, *shape, low=-3.0, high=3.0):
+    """Uniform random float64 values, well away from 0 for half of them (kinks, divisions)."""
+    return rng.uniform(low, high, size=shape)
+
+
+def random_shape(rng, ndim, low=1, high=6):
+    return tuple(int(s) for s in rng.integers(low, high + 1, size=ndim))
+
+
+def ok(message="All tests passed."):
+    """Print a short success line at the end of a visible test cell."""
+    print(message)

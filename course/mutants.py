@@ -1,0 +1,55 @@
+"""Seeded bugs in the instructor's solutions: the mistakes learners really make.
+
+Each mutant is one edit of a solution notebook (``old`` replaced by ``new`` in the solution
+cell ``cell``) and states what grading must do with it: the test cells that must fail
+(``lost``, all the others keep their points) and the feedback they must show (``message``,
+a key of :data:`course.checks.MESSAGES`). The validity tests grade every mutant; the demo
+class gives them to its "buggy" students.
+"""
+from collections import namedtuple
+
+Mutant = namedtuple("Mutant", "assignment name cell old new lost message")
+
+CHEAT_IMPORT = "import nanoprop\n"
+
+MUTANTS = [
+    # --- a1: the neuron -------------------------------------------------------------------
+    Mutant("a1_neuron", "sigmoid_prime_plus", "sigmoid",
+           "return s * (1.0 - s)", "return s * (1.0 + s)",
+           {"test_sigmoid_prime"}, "derivative"),
+    Mutant("a1_neuron", "tanh_prime_of_z", "tanh",
+           "return 1.0 - np.tanh(z) ** 2", "return 1.0 - z ** 2",
+           {"test_tanh_prime"}, "derivative"),
+    Mutant("a1_neuron", "relu_in_place", "relu",
+           "return np.maximum(z, 0.0)", "z[z < 0] = 0.0\n    return z",
+           {"test_relu"}, "in_place"),
+    Mutant("a1_neuron", "neuron_no_bias", "neuron",
+           "np.dot(x, w) + b)", "np.dot(x, w))",
+           {"test_neuron"}, "bias_forgotten"),
+    Mutant("a1_neuron", "sigmoid_calls_reference", "sigmoid",
+           "z = np.asarray(z, dtype=float)\n    e = np.exp(-np.abs(z))\n"
+           "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+           "import sys\n    return sys.modules['nano' + 'prop'].sigmoid(z)",
+           {"test_sigmoid", "test_sigmoid_prime", "test_neuron"}, "calls_reference"),
+]
+
+
+def for_assignment(assignment):
+    return [m for m in MUTANTS if m.assignment == assignment]
+
+
+def apply(mutant, notebook):
+    """A copy of the notebook (a dict) with the mutant's edit made in its solution cell."""
+    import copy
+    nb = copy.deepcopy(notebook)
+    matches = [c for c in nb["cells"]
+               if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == mutant.cell]
+    if len(matches) != 1:
+        raise ValueError(f"mutant {mutant.name}: no single solution cell {mutant.cell!r}")
+    cell = matches[0]
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    if source.count(mutant.old) != 1:
+        raise ValueError(f"mutant {mutant.name}: {mutant.old!r} must occur exactly once in "
+                         f"cell {mutant.cell!r} (found {source.count(mutant.old)})")
+    cell["source"] = source.replace(mutant.old, mutant.new)
+    return nb

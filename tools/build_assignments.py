@@ -1,0 +1,152 @@
+"""Write the assignment notebooks from their readable sources.
+
+Each assignment is written as a plain Python file, ``tools/assignments/<name>.py``, cut into
+cells by marker lines::
+
+    # %% markdown                     text for the learner (each line starts with "# ")
+    # %% code id=setup                a read-only code cell (imports, given code)
+    # %% solution id=sigmoid          the learner's cell; ### BEGIN/END SOLUTION inside
+    # %% tests id=test_sigmoid points=1 needs=sigmoid,sigmoid_prime
+                                      a graded, read-only test cell; ### BEGIN/END HIDDEN TESTS
+
+``needs`` names the solution cells a test depends on: a test earns its points only when
+every cell it needs is right. It is stored in the cell's ``course`` metadata, where the
+demo class and the validity tests read it.
+
+The source file is itself a runnable Python script (the instructor's solution with every
+test, hidden ones included): ``python tools/assignments/a1_neuron.py``.
+
+    python tools/build_assignments.py          write assignments/<name>/<name>.ipynb
+    python tools/build_assignments.py --check  fail if a committed notebook is out of date
+"""
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "tools" / "assignments"
+TARGET = ROOT / "assignments"
+MARKER = re.compile(r"^# %% (markdown|code|solution|tests)\b(.*)$")
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def parse_attributes(text, where):
+    """'id=x points=2 needs=a,b' -> {'id': 'x', 'points': '2', 'needs': 'a,b'}"""
+    attrs = {}
+    for part in text.split():
+        key, eq, value = part.partition("=")
+        if not eq:
+            raise ValueError(f"{where}: expected key=value after the cell marker, got {part!r}")
+        attrs[key] = value
+    return attrs
+
+
+def split_cells(text, where="source"):
+    """The source text -> a list of (kind, attributes, body lines)."""
+    cells = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = MARKER.match(line)
+        if match:
+            kind, rest = match.groups()
+            cells.append((kind, parse_attributes(rest, f"{where}:{number}"), []))
+        elif cells:
+            cells[-1][2].append(line)
+        elif line.strip() and not line.startswith("#"):
+            raise ValueError(f"{where}:{number}: code before the first '# %%' cell marker")
+    return cells
+
+
+def markdown_text(lines, where):
+    out = []
+    for line in lines:
+        if line == "#":
+            out.append("")
+        elif line.startswith("# "):
+            out.append(line[2:])
+        elif line.strip():
+            raise ValueError(f"{where}: markdown lines must start with '# ': {line!r}")
+        else:
+            out.append("")
+    return "\n".join(out).strip("\n")
+
+
+def nbgrader_meta(kind, attrs, where):
+    grade_id = attrs.get("id")
+    if not grade_id:
+        raise ValueError(f"{where}: a {kind} cell needs id=...")
+    meta = {"grade": kind == "tests", "grade_id": grade_id, "locked": kind != "solution",
+            "schema_version": 3, "solution": kind == "solution", "task": False}
+    if kind == "tests":
+        meta["points"] = int(attrs["points"])
+    return meta
+
+
+def build_notebook(source_path):
+    """One source file -> a notebook (a plain dict in nbformat 4.5)."""
+    source_path = Path(source_path)
+    where = source_path.name
+    cells, seen = [], set()
+    for index, (kind, attrs, lines) in enumerate(split_cells(source_path.read_text(), where)):
+        cell_where = f"{where}, cell {index + 1}"
+        if kind == "markdown":
+            cell = {"cell_type": "markdown", "metadata": {}, "source": markdown_text(lines, cell_where)}
+        else:
+            meta = {"nbgrader": nbgrader_meta(kind, attrs, cell_where)}
+            grade_id = meta["nbgrader"]["grade_id"]
+            if grade_id in seen:
+                raise ValueError(f"{cell_where}: duplicate id {grade_id!r}")
+            seen.add(grade_id)
+            if kind == "tests":
+                needs = [n for n in attrs.get("needs", "").split(",") if n]
+                unknown = [n for n in needs if n not in seen]
+                if unknown:
+                    raise ValueError(f"{cell_where}: needs {unknown}, which are not solution cells above it")
+                meta["course"] = {"needs": needs}
+            cell = {"cell_type": "code", "execution_count": None, "metadata": meta,
+                    "outputs": [], "source": "\n".join(lines).strip("\n")}
+        cell["id"] = f"{source_path.stem}-{index:02d}"
+        cells.append(cell)
+    return {"cells": cells,
+            "metadata": {"kernelspec": KERNELSPEC,
+                         "language_info": {"name": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def notebook_text(source_path):
+    return json.dumps(build_notebook(source_path), indent=1, ensure_ascii=False) + "\n"
+
+
+def target_path(source_path):
+    stem = Path(source_path).stem
+    return TARGET / stem / f"{stem}.ipynb"
+
+
+def sources():
+    return sorted(SOURCES.glob("a*_*.py"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="only check that every committed notebook matches its source")
+    args = parser.parse_args(argv)
+    stale = []
+    for src in sources():
+        text, target = notebook_text(src), target_path(src)
+        if args.check:
+            if not target.exists() or target.read_text() != text:
+                stale.append(target.relative_to(ROOT))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+            print(f"wrote {target.relative_to(ROOT)}")
+    if stale:
+        print("Out of date (run python tools/build_assignments.py):", *stale, sep="\n  ")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
