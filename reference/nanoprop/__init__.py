@@ -23,7 +23,7 @@ from .layers import (affine_backward, affine_forward, relu_backward, relu_forwar
                      sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward)
 from .losses import mse_loss, softmax, softmax_cross_entropy
 from .network import MLP, init_params
-from .optim import minibatches, sgd, sgd_momentum
+from .optim import clip_by_norm, minibatches, sgd, sgd_momentum
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .training import accuracy, train
 

@@ -4,7 +4,8 @@
     with momentum: v <- mu * v - lr * dw ;  w <- w + v
 
 Momentum keeps a running velocity, so steps that agree build up speed and
-steps that zig-zag cancel out.
+steps that zig-zag cancel out. Clipping caps the length of a step whose
+gradient has exploded (recurrent networks, chapter 9).
 """
 import numpy as np
 
@@ -33,3 +34,17 @@ def minibatches(X, y, batch_size, rng):
     for start in range(0, len(X), batch_size):
         idx = order[start:start + batch_size]
         yield X[idx], y[idx]
+
+
+def clip_by_norm(grads, max_norm):
+    """Rescale a dict of gradients so that their joint L2 norm is at most max_norm.
+
+    grads: {name: array}  ->  (clipped grads: new dict, same keys and shapes;
+    norm: the joint norm *before* clipping). The direction is kept; only the
+    length shrinks, and only when it exceeds max_norm. Nothing is modified in place.
+    """
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be a positive number, got {max_norm!r}.")
+    norm = float(np.sqrt(sum(np.sum(np.square(g)) for g in grads.values())))
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {k: g * scale for k, g in grads.items()}, norm
