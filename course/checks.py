@@ -52,6 +52,7 @@ MESSAGES = {
     "not_accumulated": "gradients were not accumulated",
     "order": "topological order",
     "bias_forgotten": "off by the same amount in every row",
+    "last_activation": "once too often",
     "mismatch": "differs from the expected value",
     "no_time_flow": "does not flow back through time",
     "not_summed_over_time": "only one time step",
@@ -306,6 +307,25 @@ def rebind(fn, **names):
     return copy_
 
 
+LAYER_NAMES = ["affine_forward", "affine_backward", "relu_forward", "relu_backward",
+               "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward"]
+REFERENCE_MODULES = (nanoprop.layers, nanoprop.activations)
+
+
+def with_reference_layers(fn):
+    """fn (a function or method) wired to the reference layers instead of the learner's.
+
+    Grades how a network *chains* its layers apart from the layers themselves, so a bug
+    in affine_backward does not also cost the points of MLP.backward. Pass
+    ``allow=REFERENCE_MODULES`` to :func:`call` for the result.
+    """
+    names = {n: getattr(nanoprop.layers, n) for n in LAYER_NAMES}
+    names["ACTIVATION_FORWARD"] = {k: fwd for k, (fwd, _) in nanoprop.network.ACTIVATION_LAYERS.items()}
+    names["ACTIVATION_BACKWARD"] = {k: bwd for k, (_, bwd) in nanoprop.network.ACTIVATION_LAYERS.items()}
+    names["ACTIVATION_LAYERS"] = dict(nanoprop.network.ACTIVATION_LAYERS)
+    return rebind(fn, **names)
+
+
 # --------------------------------------------------------------------------------------
 # Comparing results and diagnosing the difference
 # --------------------------------------------------------------------------------------
@@ -381,6 +401,11 @@ def _diagnose_values(got, want, what, batch, hints, rtol, atol):
         offset = want - got          # the same number (1-D) or the same row (2-D) everywhere
         if np.allclose(offset, offset[0], rtol=rtol, atol=atol):
             raise Mistake(f"{what} is {MESSAGES['bias_forgotten']}: check the bias term.")
+    if "last_activation" in hints:
+        for act, f in (("relu", nanoprop.relu), ("sigmoid", nanoprop.sigmoid), ("tanh", np.tanh)):
+            if _close(got, f(want), rtol, atol):
+                raise Mistake(f"{what} look like they went through {act} {MESSAGES['last_activation']}: "
+                              "the last layer gives raw scores.")
     index = np.unravel_index(np.argmax(np.abs(got - want)), want.shape) if want.ndim else ()
     where = f" at index {tuple(int(i) for i in index)}" if want.ndim else ""
     raise Mistake(f"{what} {MESSAGES['mismatch']}{where}: expected {want[index]:.6g}, "

@@ -31,6 +31,23 @@ MUTANTS = [
            "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
            "import sys\n    return sys.modules['nano' + 'prop'].sigmoid(z)",
            {"test_sigmoid", "test_sigmoid_prime", "test_neuron"}, "calls_reference"),
+    # --- a2: the forward pass --------------------------------------------------------------
+    Mutant("a2_forward", "affine_no_bias", "affine_forward",
+           "out = x @ W + b", "out = x @ W",
+           {"test_affine_forward"}, "bias_forgotten"),
+    Mutant("a2_forward", "relu_forward_in_place", "activation_forward",
+           "return np.maximum(x, 0), x", "x[x < 0] = 0\n    return x, x",
+           {"test_relu_forward"}, "in_place"),
+    Mutant("a2_forward", "sigmoid_forward_overflows", "activation_forward",
+           "e = np.exp(-np.abs(x))\n    out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+           "out = 1.0 / (1.0 + np.exp(-x))",
+           {"test_sigmoid_forward"}, "warning"),
+    Mutant("a2_forward", "mlp_activation_after_last_layer", "mlp_forward",
+           "if i < n_layers:", "if i <= n_layers:",
+           {"test_mlp_forward"}, "last_activation"),
+    Mutant("a2_forward", "mlp_forward_calls_reference", "mlp_forward",
+           "act_forward = ACTIVATION_FORWARD[self.activation]", "return super().forward(X)",
+           {"test_mlp_forward"}, "calls_reference"),
 ]
 
 
