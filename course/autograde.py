@@ -1,0 +1,356 @@
+"""``course autograde``: grade a whole class in parallel into nbgrader's gradebook.
+
+The parent process plans the work (which submissions, skipping those already graded), sends one
+``worker.Job`` per submission to worker processes (a local pool, or a Dask cluster with
+``scheduler=``), and merges every ``worker.Result`` into the real gradebook itself through
+nbgrader's ``Gradebook`` API, one submission at a time: one writer, so SQLite never sees two,
+and an interrupted run keeps everything merged so far. A record of each grading (flags, per-test
+outcomes, time) goes to ``.course/<assignment>/<student>.json`` for ``course report``.
+"""
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+
+from nbgrader.api import Gradebook, MissingEntry
+from traitlets.config.loader import PyFileConfigLoader
+
+from . import probes
+from .sandbox import Limits
+from .worker import Job, digest, grade, warm_up
+
+RECORDS = ".course"
+
+
+class CourseError(Exception):
+    """A problem the instructor must fix; the message says what is wrong and what to do."""
+
+
+@dataclass
+class Options:
+    jobs: int = 0                  # 0: one worker per core
+    students: tuple = ()
+    force: bool = False
+    limits: Limits = field(default_factory=Limits)
+    allow_bwrap: bool = True
+    prestart: bool = True
+    scheduler: str = ""            # a Dask scheduler address: spread the work over that cluster
+    progress: bool = True
+    add_students: bool = False
+
+
+@dataclass
+class Summary:
+    graded: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    flagged: list = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+
+# --- the course folder ------------------------------------------------------------------------
+class Course:
+    """An nbgrader course folder, read with the course's own ``nbgrader_config.py``."""
+
+    def __init__(self, root):
+        self.root = os.path.abspath(root)
+        cfg_path = os.path.join(self.root, "nbgrader_config.py")
+        if not os.path.exists(cfg_path):
+            raise CourseError(f"{self.root} has no nbgrader_config.py: run `course` from the course "
+                              "folder (the one with nbgrader_config.py) or pass --root.")
+        self.config = PyFileConfigLoader("nbgrader_config.py", path=self.root).load_config()
+        cd = self.config.CourseDirectory
+        self.course_id = cd.get("course_id", "")
+        self.source_directory = cd.get("source_directory", "source")
+        db_url = cd.get("db_url", "sqlite:///gradebook.db")
+        if not db_url.startswith("sqlite:///"):
+            raise CourseError(f"the gradebook is {db_url}; `course autograde` supports SQLite gradebooks")
+        db_path = db_url[len("sqlite:///"):]
+        self.db_path = db_path if os.path.isabs(db_path) else os.path.join(self.root, db_path)
+        self.db_url = "sqlite:///" + self.db_path
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def gradebook(self):
+        if not os.path.exists(self.db_path):
+            raise CourseError(f"there is no gradebook at {self.db_path}: run "
+                              "`nbgrader generate_assignment ASSIGNMENT --create` first.")
+        return Gradebook(self.db_url, self.course_id)
+
+    def notebooks(self, assignment):
+        """The assignment's notebook names, or a clear error if it is unknown."""
+        with self.gradebook() as gb:
+            try:
+                return sorted(nb.name for nb in gb.find_assignment(assignment).notebooks)
+            except MissingEntry:
+                known = sorted(a.name for a in gb.assignments)
+                hint = f" Known assignments: {', '.join(known)}." if known else ""
+                raise CourseError(
+                    f"assignment '{assignment}' is not in the gradebook.{hint} If it is new, run "
+                    f"`nbgrader generate_assignment {assignment}` first; check the spelling otherwise.")
+
+    def roster(self):
+        with self.gradebook() as gb:
+            return sorted(s.id for s in gb.students)
+
+    def snapshot_gradebook(self):
+        """A consistent copy of the gradebook as bytes (SQLite's backup API, safe while in use)."""
+        fd, tmp = tempfile.mkstemp(suffix=".db")
+        os.close(fd)
+        try:
+            src, dst = sqlite3.connect(self.db_path), sqlite3.connect(tmp)
+            with dst:
+                src.backup(dst)
+            src.close()
+            dst.close()
+            with open(tmp, "rb") as fh:
+                return fh.read()
+        finally:
+            os.remove(tmp)
+
+
+def _read_tree(base, skip=()):
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = [d for d in dirnames if d not in (".ipynb_checkpoints", "__pycache__")]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, base)
+            if rel in skip or os.path.islink(path):
+                continue
+            with open(path, "rb") as fh:
+                files[rel] = fh.read()
+    return files
+
+
+def find_submissions(course, assignment, students=()):
+    """{student: folder} of the submissions to consider, with clear errors for misplaced work."""
+    submitted = course.path("submitted")
+    if not os.path.isdir(submitted):
+        raise CourseError(f"there is no '{submitted}' folder: put each learner's work in "
+                          f"submitted/<student>/{assignment}/ (or run `nbgrader collect {assignment}`).")
+    found, misplaced = {}, []
+    for student in sorted(os.listdir(submitted)):
+        sdir = os.path.join(submitted, student)
+        if not os.path.isdir(sdir):
+            continue
+        folder = os.path.join(sdir, assignment)
+        if os.path.isdir(folder):
+            found[student] = folder
+        else:
+            loose = [f for f in os.listdir(sdir) if f.endswith(".ipynb")]
+            if loose:
+                misplaced.append(f"submitted/{student}/{loose[0]} should be in "
+                                 f"submitted/{student}/{assignment}/ (move it there)")
+    if misplaced:
+        print("warning: submissions in the wrong place were not graded:\n  " + "\n  ".join(misplaced),
+              file=sys.stderr)
+    if students:
+        missing = [s for s in students if s not in found]
+        if missing:
+            raise CourseError(f"no submission of '{assignment}' for: {', '.join(missing)}. Each must be in "
+                              f"submitted/<student>/{assignment}/; check the student ids.")
+        found = {s: found[s] for s in students}
+    if not found:
+        raise CourseError(f"no submissions of '{assignment}' in {submitted}/<student>/{assignment}/.")
+    return found
+
+
+def check_roster(course, students, add_students):
+    """Submitting students missing from the roster: an error if the course says the roster is
+    complete (``c.Autograde.create_student = False``), else they are added as nbgrader does."""
+    roster = course.roster()
+    strangers = sorted(set(students) - set(roster))
+    if not strangers:
+        return []
+    if course.config.Autograde.get("create_student", True) is False and not add_students:
+        raise CourseError(
+            f"{len(strangers)} submitting student(s) are not on the roster of the gradebook: "
+            f"{', '.join(strangers[:10])}{' ...' if len(strangers) > 10 else ''}. Check the folder "
+            "names under submitted/ against the roster; add missing students with "
+            "`nbgrader db student add ID` (or `nbgrader db student import roster.csv`), "
+            "or pass --add-students to add them while grading.")
+    return strangers
+
+
+# --- records of past gradings -------------------------------------------------------------------
+def record_path(course, assignment, student):
+    return course.path(RECORDS, assignment, f"{student}.json")
+
+
+def load_records(course, assignment):
+    folder = course.path(RECORDS, assignment)
+    if not os.path.isdir(folder):
+        return []
+    out = []
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".json"):
+            with open(os.path.join(folder, name)) as fh:
+                out.append(json.load(fh))
+    return out
+
+
+def already_graded(course, assignment, student, fingerprint):
+    path = record_path(course, assignment, student)
+    if not os.path.exists(path):
+        return False
+    with open(path) as fh:
+        rec = json.load(fh)
+    if rec.get("digest") != fingerprint or rec.get("status") != "graded":
+        return False
+    with course.gradebook() as gb:
+        try:
+            gb.find_submission(assignment, student)
+        except MissingEntry:
+            return False
+    return os.path.isdir(course.path("autograded", student, assignment))
+
+
+# --- merging (the single writer) ----------------------------------------------------------------
+def merge(course, result):
+    """Write one graded submission into the real gradebook and autograded folder."""
+    with course.gradebook() as gb:
+        gb.update_or_create_student(result.student)
+        kwargs = {"timestamp": result.timestamp} if result.timestamp is not None else {}
+        gb.update_or_create_submission(result.assignment, result.student, **kwargs)
+        for nb_name, data in result.notebooks.items():
+            snb = gb.find_submission_notebook(nb_name, result.assignment, result.student)
+            for g in snb.grades:
+                new = data["grades"].get(g.name)
+                if new is not None:
+                    g.auto_score = new["auto_score"]
+                    g.needs_manual_grade = bool(new["needs_manual_grade"] or g.manual_score is not None)
+            for c in snb.comments:
+                if c.name in data["comments"]:
+                    c.auto_comment = data["comments"][c.name]
+            snb.late_submission_penalty = data["late_penalty"]
+        gb.db.commit()
+    dest = course.path("autograded", result.student, result.assignment)
+    staging = dest + ".incoming"
+    shutil.rmtree(staging, ignore_errors=True)
+    for rel, (data, mode) in result.files.items():
+        path = os.path.join(staging, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        os.chmod(path, mode)
+    if os.path.isdir(dest):
+        shutil.rmtree(dest)
+    if os.path.isdir(staging):
+        os.rename(staging, dest)
+
+
+def write_record(course, result, fingerprint):
+    path = record_path(course, result.assignment, result.student)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    rec = asdict(result)
+    rec.pop("files")
+    rec["timestamp"] = str(result.timestamp) if result.timestamp else None
+    rec["digest"] = fingerprint
+    rec["score"] = sum(g["auto_score"] or 0 for nb in result.notebooks.values() for g in nb["grades"].values())
+    rec["max_score"] = sum(t["max"] for nb in result.tests.values() for t in nb.values())
+    with open(path + ".tmp", "w") as fh:
+        json.dump(rec, fh, indent=1, default=str)
+    os.replace(path + ".tmp", path)
+
+
+# --- running ------------------------------------------------------------------------------------
+def plan(course, assignment, options):
+    notebooks = course.notebooks(assignment)
+    submissions = find_submissions(course, assignment, options.students)
+    check_roster(course, list(submissions), options.add_students)
+    source = course.path(course.source_directory, assignment)
+    source_files = {k: v for k, v in _read_tree(source).items() if not k.endswith(".ipynb")}
+    snapshot = course.snapshot_gradebook()
+    specs = probes.load(course.path(course.source_directory), assignment)
+    seed = int.from_bytes(os.urandom(4), "little")
+    jobs, skipped = [], []
+    for student, folder in submissions.items():
+        files = _read_tree(folder)
+        fingerprint = digest(files)
+        if not options.force and already_graded(course, assignment, student, fingerprint):
+            skipped.append(student)
+            continue
+        jobs.append((Job(assignment, student, notebooks, snapshot, source_files, files,
+                         dict(course.config), course.source_directory, options.limits,
+                         options.allow_bwrap, options.prestart, specs, seed), fingerprint))
+    return jobs, skipped
+
+
+def _progress(total, assignment, enabled):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=f"grading {assignment}", unit="sub", disable=not enabled,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+def _local_results(jobs, options):
+    n = options.jobs or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(max_workers=min(n, len(jobs)), mp_context=get_context("spawn"),
+                               initializer=warm_up,
+                               initargs=(options.limits, options.allow_bwrap, options.prestart))
+    futures = {pool.submit(grade, job): fp for job, fp in jobs}
+    try:
+        for fut in as_completed(futures):
+            yield fut.result(), futures[fut]
+    except BaseException:
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()  # their kernels die with them (bwrap --die-with-parent)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _dask_results(jobs, options):
+    from distributed import Client, as_completed as dask_completed
+    client = Client(options.scheduler, timeout="30s")
+    try:
+        futures = {}
+        for job, fp in jobs:
+            futures[client.submit(grade, job, pure=False, key=f"grade-{job.assignment}-{job.student}-{fp[:8]}")] = fp
+        for fut in dask_completed(list(futures)):
+            yield fut.result(), futures[fut]
+    finally:
+        client.close()
+
+
+def autograde(root, assignment, options=None):
+    """Grade the submissions of ``assignment`` in the course at ``root``; return a ``Summary``."""
+    options = options or Options()
+    course = Course(root)
+    start = time.monotonic()
+    jobs, skipped = plan(course, assignment, options)
+    summary = Summary(skipped=skipped)
+    if skipped and options.progress:
+        print(f"{len(skipped)} submission(s) already graded and unchanged: skipped (use --force to "
+              "grade them again)", file=sys.stderr)
+    if not jobs:
+        summary.seconds = time.monotonic() - start
+        return summary
+    bar = _progress(len(jobs), assignment, options.progress)
+    results = _dask_results(jobs, options) if options.scheduler else _local_results(jobs, options)
+    try:
+        for result, fingerprint in results:
+            if result.status == "graded":
+                merge(course, result)
+                summary.graded.append(result.student)
+            else:
+                summary.failed.append(result.student)
+            if result.flags:
+                summary.flagged.append(result.student)
+            write_record(course, result, fingerprint)
+            bar.set_postfix(failed=len(summary.failed), flagged=len(summary.flagged), refresh=False)
+            bar.update(1)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        bar.close()
+    summary.seconds = time.monotonic() - start
+    return summary

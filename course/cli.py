@@ -1,0 +1,111 @@
+"""The instructor's ``course`` command.
+
+    course autograde ASSIGNMENT [--jobs N] [--student ID ...] [--force] [--scheduler ADDRESS]
+    course feedback ASSIGNMENT [--student ID ...]    feedback HTML without the hidden tests
+    course report ASSIGNMENT [--output FILE]         an HTML report for the instructor
+    course sandbox                                   what isolation this machine gives
+
+Run it from the course folder (the one with ``nbgrader_config.py``) or pass ``--root``.
+The plain ``nbgrader`` commands keep working on the same folder and gradebook.
+"""
+import argparse
+import os
+import sys
+
+from .sandbox import Limits, detect
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="course", description="Grade a class with nbgrader, fast and safely.")
+    p.add_argument("--root", default=".", help="the course folder (default: the current folder)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("autograde", help="grade submissions in parallel, each in a sandbox")
+    a.add_argument("assignment")
+    a.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per core)")
+    a.add_argument("--student", action="append", default=[], metavar="ID", help="only this student (repeatable)")
+    a.add_argument("--force", action="store_true", help="grade again submissions already graded")
+    a.add_argument("--scheduler", default="", metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786): spread the grading over that cluster")
+    a.add_argument("--timeout", type=float, default=Limits.notebook_timeout,
+                   help="wall-clock seconds allowed for one notebook (default %(default)s)")
+    a.add_argument("--memory-mb", type=int, default=Limits.memory_bytes // 2**20,
+                   help="memory (address space) of one kernel in MiB (default %(default)s)")
+    a.add_argument("--max-output-kb", type=int, default=Limits.max_output_bytes // 1024,
+                   help="output one notebook may print, in KiB (default %(default)s)")
+    a.add_argument("--no-jail", action="store_true", help="do not use bubblewrap even if available")
+    a.add_argument("--no-prestart", action="store_true", help="start each kernel only when needed")
+    a.add_argument("--add-students", action="store_true",
+                   help="add submitting students missing from the roster instead of stopping")
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    f = sub.add_parser("feedback", help="write feedback HTML for learners (hidden tests removed)")
+    f.add_argument("assignment")
+    f.add_argument("--student", action="append", default=[], metavar="ID")
+
+    r = sub.add_parser("report", help="write an HTML report of a graded assignment")
+    r.add_argument("assignment")
+    r.add_argument("--output", default="", help="where to write it (default: reports/ASSIGNMENT.html)")
+
+    sub.add_parser("sandbox", help="say what isolation learners' code gets on this machine")
+    return p
+
+
+def _autograde(args):
+    from .autograde import Options, autograde
+    limits = Limits(notebook_timeout=args.timeout, cpu_seconds=int(args.timeout) + 5,
+                    memory_bytes=args.memory_mb * 2**20, max_output_bytes=args.max_output_kb * 1024)
+    support = detect(not args.no_jail)
+    if not args.quiet:
+        print("sandbox: " + support.describe(), file=sys.stderr)
+    opts = Options(jobs=args.jobs, students=tuple(args.student), force=args.force, limits=limits,
+                   allow_bwrap=not args.no_jail, prestart=not args.no_prestart,
+                   scheduler=args.scheduler, progress=not args.quiet, add_students=args.add_students)
+    s = autograde(args.root, args.assignment, opts)
+    rate = len(s.graded + s.failed) / s.seconds if s.seconds else 0.0
+    print(f"{args.assignment}: {len(s.graded)} graded, {len(s.failed)} failed, {len(s.skipped)} skipped, "
+          f"{len(s.flagged)} flagged, in {s.seconds:.1f} s ({rate:.2f} submissions/s)")
+    if s.failed:
+        print("could not grade (see `course report`): " + ", ".join(s.failed))
+    if s.interrupted:
+        print("interrupted: run the same command again to resume (graded submissions are skipped)")
+        return 130
+    return 1 if s.failed else 0
+
+
+def _feedback(args):
+    from .feedback import generate
+    written = generate(args.root, args.assignment, args.student)
+    print(f"wrote {len(written)} feedback file(s) without hidden tests under feedback/")
+    return 0
+
+
+def _report(args):
+    from .report import write_report
+    out = args.output or os.path.join(args.root, "reports", f"{args.assignment}.html")
+    path = write_report(args.root, args.assignment, out)
+    print(f"report written to {path}")
+    return 0
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    from .autograde import CourseError
+    try:
+        if args.command == "autograde":
+            return _autograde(args)
+        if args.command == "feedback":
+            return _feedback(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "sandbox":
+            print(detect().describe())
+            return 0
+    except CourseError as exc:
+        print(f"course: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

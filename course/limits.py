@@ -1,0 +1,51 @@
+"""Start a command under resource limits: ``python -m course.limits [limits] -- cmd ...``.
+
+Used by ``course.sandbox`` to launch a learner's kernel. It sets the rlimits, optionally becomes
+an unprivileged user, then replaces itself with the command (so limits apply to it and to every
+process it starts).
+"""
+import argparse
+import os
+import resource
+import sys
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog="python -m course.limits")
+    p.add_argument("--cpu", type=int, required=True, help="CPU seconds (RLIMIT_CPU)")
+    p.add_argument("--memory", type=int, required=True, help="address space in bytes (RLIMIT_AS)")
+    p.add_argument("--file-size", type=int, required=True, help="largest file in bytes (RLIMIT_FSIZE)")
+    p.add_argument("--processes", type=int, help="processes of the user (RLIMIT_NPROC)")
+    p.add_argument("--uid", type=int, help="run as this user and group id")
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    args = p.parse_args(argv)
+    if args.cmd[:1] == ["--"]:
+        args.cmd = args.cmd[1:]
+    if not args.cmd:
+        p.error("no command given after --")
+    return args
+
+
+def apply(args):
+    """Set the limits on this process; they are inherited by the command it becomes."""
+    resource.setrlimit(resource.RLIMIT_CPU, (args.cpu, args.cpu + 5))
+    resource.setrlimit(resource.RLIMIT_AS, (args.memory, args.memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (args.file_size, args.file_size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if args.processes is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (args.processes, args.processes))
+    if args.uid is not None:
+        os.setgroups([])
+        os.setgid(args.uid)
+        os.setuid(args.uid)
+    os.umask(0o022)
+
+
+def main(argv=None):
+    args = parse(sys.argv[1:] if argv is None else argv)
+    apply(args)
+    os.execvp(args.cmd[0], args.cmd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""``course report``: one HTML page on a graded assignment, for the instructor.
+
+Read from the records ``course autograde`` keeps (``.course/<assignment>/<student>.json``):
+the grade distribution, the pass rate of each test, the most common feedback messages, the
+grading time per submission, and the flagged submissions with their reasons. Plots are
+matplotlib PNGs embedded in the page, so it is one self-contained file.
+"""
+import base64
+import html
+import io
+import os
+from collections import Counter
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .style import PALETTE, use_course_style  # noqa: E402
+
+
+def _png(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def summarise(records):
+    """Numbers behind the report, from the grading records (plain data, easy to test)."""
+    graded = [r for r in records if r["status"] == "graded"]
+    scores = [r["score"] for r in graded]
+    per_test = {}
+    messages = Counter()
+    for r in graded:
+        for nb, tests in r["tests"].items():
+            for gid, t in tests.items():
+                ok = t["max"] > 0 and (t["score"] or 0) >= t["max"]
+                passed, total = per_test.get(f"{nb}/{gid}", (0, 0))
+                per_test[f"{nb}/{gid}"] = (passed + ok, total + 1)
+                if not ok:
+                    messages[t["message"]] += 1
+    flagged = [(r["student"], f["message"]) for r in records for f in r["flags"]]
+    return {
+        "graded": len(graded), "failed": len(records) - len(graded),
+        "scores": scores, "max_score": max((r["max_score"] for r in graded), default=0),
+        "pass_rate": {k: p / t for k, (p, t) in sorted(per_test.items())},
+        "messages": messages.most_common(10),
+        "seconds": {r["student"]: r["seconds"] for r in records},
+        "flagged": flagged,
+    }
+
+
+def _plots(s):
+    use_course_style()
+    figs = {}
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.hist(s["scores"], bins=min(20, max(5, len(set(s["scores"])))), color=PALETTE["blue"])
+    ax.set(xlabel=f"score (out of {s['max_score']:g})", ylabel="submissions", title="Grade distribution")
+    figs["grades"] = _png(fig)
+    names = list(s["pass_rate"])
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(names) + 1.2))
+    ax.barh(names, [100 * s["pass_rate"][n] for n in names], color=PALETTE["green"])
+    ax.set(xlabel="% of submissions passing", xlim=(0, 100), title="Pass rate of each test")
+    ax.invert_yaxis()
+    figs["tests"] = _png(fig)
+    students = sorted(s["seconds"], key=s["seconds"].get)
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.bar(range(len(students)), [s["seconds"][k] for k in students], color=PALETTE["orange"])
+    ax.set(xlabel="submissions (sorted)", ylabel="seconds", title="Grading time per submission")
+    figs["time"] = _png(fig)
+    if s["messages"]:
+        labels = [m if len(m) < 60 else m[:57] + "..." for m, _ in s["messages"]]
+        fig, ax = plt.subplots(figsize=(6, 0.4 * len(labels) + 1.2))
+        ax.barh(labels, [n for _, n in s["messages"]], color=PALETTE["vermillion"])
+        ax.set(xlabel="failed tests with this message", title="Most common feedback messages")
+        ax.invert_yaxis()
+        figs["messages"] = _png(fig)
+    return figs
+
+
+def render(assignment, s):
+    e = html.escape
+    figs = _plots(s)
+    mean = sum(s["scores"]) / len(s["scores"]) if s["scores"] else 0.0
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>Grading report: {e(assignment)}</title>"
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+             "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em;text-align:left}"
+             "img{max-width:100%}</style></head><body>",
+             f"<h1>Grading report: {e(assignment)}</h1>",
+             f"<p>{s['graded']} submissions graded, {s['failed']} could not be graded, "
+             f"mean score {mean:.2f} of {s['max_score']:g}, {len(s['flagged'])} flags.</p>"]
+    alts = {"grades": "Histogram of the scores", "tests": "Bar chart: pass rate of each test",
+            "time": "Bar chart: grading time of each submission",
+            "messages": "Bar chart: the most common messages of failed tests"}
+    titles = {"grades": "Grade distribution", "tests": "Pass rate of each test",
+              "messages": "Most common feedback messages", "time": "Grading time per submission"}
+    for key in ("grades", "tests", "messages", "time"):
+        if key in figs:
+            parts.append(f"<h2>{titles[key]}</h2><img src='{figs[key]}' alt='{alts[key]}'>")
+    if s["messages"]:
+        parts.append("<table><tr><th>message</th><th>count</th></tr>" + "".join(
+            f"<tr><td>{e(m)}</td><td>{n}</td></tr>" for m, n in s["messages"]) + "</table>")
+    parts.append("<h2>Flagged submissions</h2>")
+    if s["flagged"]:
+        parts.append("<table><tr><th>student</th><th>reason</th></tr>" + "".join(
+            f"<tr><td>{e(st)}</td><td>{e(msg)}</td></tr>" for st, msg in s["flagged"]) + "</table>")
+    else:
+        parts.append("<p>None.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(root, assignment, output):
+    from .autograde import Course, CourseError, load_records
+    course = Course(root)
+    course.notebooks(assignment)
+    records = load_records(course, assignment)
+    if not records:
+        raise CourseError(f"no grading records for '{assignment}': run `course autograde {assignment}` first.")
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    with open(output, "w", encoding="utf-8") as fh:
+        fh.write(render(assignment, summarise(records)))
+    return output

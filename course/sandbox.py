@@ -1,0 +1,273 @@
+"""Where a learner's code runs: a private folder, resource limits and, where possible, a jail.
+
+A kernel for one notebook runs inside a ``Sandbox``:
+
+- its own empty working folder (a copy of the submission's files is put there; the notebook
+  itself, which holds the hidden tests, never is);
+- rlimits on CPU seconds, address space (memory), processes, file size, core dumps;
+- a scrubbed environment (nothing of the grader's environment leaks, no ``NBGRADER_*``);
+- with bubblewrap (Debian package ``bubblewrap``): new mount, PID, IPC, UTS and network
+  namespaces; the file system is read-only except the working folder and a size-capped /tmp;
+  the course folder, the gradebook, the source notebooks and other submissions are not even
+  visible; when the grader runs as root the code also runs as an unprivileged user of its own;
+- a wall-clock limit for the whole notebook (enforced by the grader: see ``autograde``).
+
+``detect()`` says what this machine allows, with a reason for anything missing, so the grader
+degrades to what is possible and says so instead of failing.
+"""
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+
+import fcntl
+
+# Inside the jail the learner's folder is always here (outside it is a private temp folder).
+JAIL_HOME = "/home/learner"
+JAIL_WORK = JAIL_HOME + "/work"
+# Unprivileged user ids for kernels when the grader runs as root, one per running kernel.
+FIRST_UID = 61000
+UID_SLOTS = 512
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one notebook's kernel (all sizes in bytes, times in seconds)."""
+    notebook_timeout: float = 300.0     # wall clock for the whole notebook
+    cpu_seconds: int = 300              # RLIMIT_CPU
+    memory_bytes: int = 2 * 1024**3     # RLIMIT_AS
+    max_processes: int = 64             # RLIMIT_NPROC (only enforceable for a dedicated user)
+    max_file_bytes: int = 64 * 1024**2  # RLIMIT_FSIZE
+    max_output_bytes: int = 2 * 1024**2  # all outputs of the notebook together
+    tmp_bytes: int = 256 * 1024**2      # size of the jail's /tmp and home
+    network: bool = False
+
+
+@dataclass(frozen=True)
+class Support:
+    """What isolation this machine gives; ``notes`` explains anything missing in words."""
+    bwrap: bool
+    network_isolated: bool
+    own_user: bool
+    notes: tuple = field(default_factory=tuple)
+
+    def describe(self):
+        parts = ["bubblewrap jail" if self.bwrap else "no jail (bubblewrap unavailable)",
+                 "no network" if self.network_isolated else "network NOT isolated",
+                 "own unprivileged user" if self.own_user else "runs as the grader's user"]
+        return ", ".join(parts) + "".join(f"\n  - {n}" for n in self.notes)
+
+
+def _bwrap_works():
+    exe = shutil.which("bwrap")
+    if exe is None:
+        return False, ("bubblewrap is not installed (Debian: apt-get install bubblewrap; "
+                       "`make test` installs it): student code can see the file system and network")
+    probe = [exe, "--unshare-net", "--unshare-pid", "--die-with-parent", "--ro-bind", "/", "/",
+             "--proc", "/proc", "--dev", "/dev", "true"]
+    try:
+        proc = subprocess.run(probe, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"bubblewrap could not start ({exc})"
+    if proc.returncode != 0:
+        return False, ("bubblewrap cannot create namespaces here (" + proc.stderr.strip()
+                       + "); in a container, allow user namespaces or run privileged")
+    return True, ""
+
+
+@functools.lru_cache(maxsize=None)
+def detect(allow_bwrap=True):
+    """Probe once per process what isolation is available."""
+    notes = []
+    bwrap = False
+    if allow_bwrap:
+        bwrap, why = _bwrap_works()
+        if why:
+            notes.append(why)
+    else:
+        notes.append("the jail was switched off (--no-jail): student code can see the file system")
+    own_user = bwrap and os.geteuid() == 0
+    if bwrap and not own_user:
+        notes.append("the grader is not root, so kernels run as the grader's user inside the jail "
+                     "and the process limit is not applied")
+    if not bwrap:
+        notes.append("without the jail a learner's code could read files the grader can read")
+    return Support(bwrap=bwrap, network_isolated=bwrap, own_user=own_user, notes=tuple(notes))
+
+
+class UidSlot:
+    """An unprivileged user id reserved for one kernel (a lock file keeps two kernels apart)."""
+
+    def __init__(self):
+        folder = os.path.join(tempfile.gettempdir(), "course-sandbox-uids")
+        os.makedirs(folder, exist_ok=True)
+        for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS):
+            fd = os.open(os.path.join(folder, str(uid)), os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = uid, fd
+            return
+        raise RuntimeError(f"all {UID_SLOTS} sandbox user ids are busy; lower --jobs")
+
+    def release(self):
+        kill_user(self.uid)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+
+
+def kill_user(uid):
+    """Kill every process of ``uid`` (what a learner's code may have left running)."""
+    pid = os.fork()
+    if pid == 0:  # the child becomes that user and signals everything it owns
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _read_only_paths():
+    """Folders the kernel needs to read: Python, the virtual environment, the course packages.
+
+    Nothing else: not the course folder, the gradebook, the source notebooks or submissions.
+    """
+    import nanoprop
+    import course
+    paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
+             os.path.dirname(os.path.abspath(nanoprop.__file__)),
+             os.path.dirname(os.path.abspath(course.__file__))}
+    for p in sys.path:  # site-packages folders (inside the prefixes above, or the user's own)
+        if p and "-packages" in p and os.path.isdir(p):
+            paths.add(os.path.abspath(p))
+    system = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/alternatives",
+              "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+              "/etc/fonts", "/etc/matplotlibrc"]
+    return system + sorted(paths)
+
+
+def _package_paths():
+    """Parents of the course packages, for the kernel's PYTHONPATH (harmless if installed)."""
+    import nanoprop
+    import course
+    return [os.path.dirname(os.path.dirname(os.path.abspath(m.__file__))) for m in (nanoprop, course)]
+
+
+def kernel_env(support):
+    """The whole environment of a learner's kernel: nothing else of the grader's leaks in."""
+    home = JAIL_HOME if support.bwrap else None
+    env = {
+        "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PYTHONPATH": os.pathsep.join(_package_paths()),
+    }
+    if home:
+        env.update(HOME=home, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib",
+                   IPYTHONDIR="/tmp/ipython", JUPYTER_RUNTIME_DIR="/tmp/jupyter")
+    return env
+
+
+def _parents(path, made):
+    """bwrap arguments creating the missing parents of ``path`` as plain 0755 folders.
+
+    (bwrap would otherwise copy the host's modes, and a private /root would hide Python.)
+    """
+    parent, missing = os.path.dirname(path), []
+    while parent not in made:
+        missing.append(parent)
+        made.add(parent)
+        parent = os.path.dirname(parent)
+    args = []
+    for folder in reversed(missing):
+        args += ["--perms", "0755", "--dir", folder]
+    return args
+
+
+class Sandbox:
+    """One kernel's private place: a working folder, a folder for its sockets, maybe a user id."""
+
+    def __init__(self, limits, support):
+        self.limits, self.support = limits, support
+        self.root = tempfile.mkdtemp(prefix="course-sandbox-")
+        os.chmod(self.root, 0o711)
+        self.work = os.path.join(self.root, "work")
+        self.sockets = os.path.join(self.root, "sockets")
+        self.home = os.path.join(self.root, "home")  # used as HOME only without the jail
+        for d in (self.work, self.sockets, self.home):
+            os.mkdir(d)
+        self.slot = UidSlot() if support.own_user else None
+        if self.slot:
+            for d in (self.work, self.sockets):
+                os.chown(d, self.slot.uid, self.slot.uid)
+
+    @property
+    def uid(self):
+        return self.slot.uid if self.slot else None
+
+    def env(self):
+        env = kernel_env(self.support)
+        if not self.support.bwrap:
+            env.update(HOME=self.home, TMPDIR=self.home, MPLCONFIGDIR=self.home,
+                       IPYTHONDIR=os.path.join(self.home, ".ipython"))
+        return env
+
+    def limits_cmd(self):
+        """The small launcher that applies rlimits (and drops to the kernel's own user)."""
+        lim = self.limits
+        cmd = [sys.executable, "-m", "course.limits",
+               "--cpu", str(int(lim.cpu_seconds)), "--memory", str(int(lim.memory_bytes)),
+               "--file-size", str(int(lim.max_file_bytes))]
+        if self.uid is not None:
+            cmd += ["--uid", str(self.uid), "--processes", str(int(lim.max_processes))]
+        return cmd + ["--"]
+
+    def wrap(self, cmd):
+        """The full command line that runs ``cmd`` (a kernel) inside this sandbox."""
+        inner = self.limits_cmd() + list(cmd)
+        if not self.support.bwrap:
+            return inner
+        args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                "--unshare-cgroup-try", "--hostname", "learner"]
+        if not self.limits.network:
+            args.append("--unshare-net")
+        # the private /tmp and home first, so the read-only binds below stay visible in them
+        args += ["--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
+                 "--perms", "0777", "--size", str(self.limits.tmp_bytes), "--tmpfs", JAIL_HOME]
+        made = {"/", "/tmp", JAIL_HOME}
+        for path in _read_only_paths():
+            if os.path.exists(path):
+                args += _parents(path, made) + ["--ro-bind", path, path]
+        args += ["--proc", "/proc", "--dev", "/dev", "--bind", self.work, JAIL_WORK]
+        args += _parents(self.sockets, made) + ["--bind", self.sockets, self.sockets]
+        args += ["--chdir", JAIL_WORK, "--clearenv"]
+        for key, value in self.env().items():
+            args += ["--setenv", key, value]
+        return args + ["--"] + inner
+
+    @property
+    def cwd(self):
+        """The kernel's working folder as seen from the grader."""
+        return self.work
+
+    def chown_for_kernel(self, path):
+        if self.uid is not None:
+            os.chown(path, self.uid, self.uid)
+
+    def cleanup(self):
+        if self.slot:
+            self.slot.release()
+            self.slot = None
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,369 @@
+"""Grading one submission, in a worker process (local pool or a Dask worker).
+
+``grade(job)`` is a pure function of its input: it lays out a private nbgrader course in a
+temporary folder (a copy of the gradebook, the assignment's source files, a copy of the
+submission), runs nbgrader's own ``Autograde`` converter there with the ``Execute`` step replaced
+by ``SandboxedExecute``, and returns what nbgrader wrote (grades, comments, late penalty, the
+autograded files) plus flags. Nothing it does touches the real course folder: the parent process
+merges the result into the real gradebook, so there is a single writer.
+"""
+import copy
+import hashlib
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+import nbformat
+from nbclient.exceptions import DeadKernelError
+from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde
+from nbgrader.converters.base import NbGraderException
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
+from traitlets.config import Config
+
+from . import intake, probes
+from .kernels import KernelPool
+from .sandbox import JAIL_WORK, Limits, detect
+
+_LOCK = threading.Lock()       # one grading at a time per process (chdir, shared kernel pool)
+_STATE = {"pool": None, "pool_key": None, "job": None, "flags": None}
+
+
+@dataclass
+class Job:
+    """Everything needed to grade one submission, as plain data (it may travel to a cluster)."""
+    assignment: str
+    student: str
+    notebooks: list                 # the assignment's notebook names
+    gradebook: bytes                # a consistent copy of the course's gradebook
+    source_files: dict              # {relative path: bytes}: non-notebook files of the source
+    submission_files: dict          # {relative path: bytes}: the learner's folder
+    config: dict                    # the course's nbgrader config (a traitlets Config)
+    source_directory: str = "source"
+    limits: Limits = field(default_factory=Limits)
+    allow_bwrap: bool = True
+    prestart: bool = True
+    probes: list = field(default_factory=list)
+    probe_seed: int = 0
+
+
+@dataclass
+class Result:
+    assignment: str
+    student: str
+    status: str                     # "graded" or "failed"
+    seconds: float
+    timestamp: object = None
+    notebooks: dict = field(default_factory=dict)   # {nb: {"grades", "comments", "late_penalty"}}
+    tests: dict = field(default_factory=dict)       # {nb: {grade_id: {"score","max","message"}}}
+    files: dict = field(default_factory=dict)       # {relative path: (bytes, mode)} autograded
+    flags: list = field(default_factory=list)
+    log: str = ""
+    isolation: str = ""
+
+
+def digest(files):
+    """A fingerprint of a submission's files (to skip unchanged, already graded work)."""
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def _pool(job):
+    key = (job.limits, job.allow_bwrap, job.prestart)
+    if _STATE["pool"] is None or _STATE["pool_key"] != key:
+        if _STATE["pool"] is not None:
+            _STATE["pool"].close()
+        _STATE["pool"] = KernelPool(job.limits, detect(job.allow_bwrap), prestart=job.prestart)
+        _STATE["pool_key"] = key
+    return _STATE["pool"]
+
+
+def warm_up(limits, allow_bwrap=True, prestart=True):
+    """Worker initialiser: import everything and boot the first kernel before any job arrives."""
+    warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy noise from nbgrader's API
+    job = Job("", "", [], b"", {}, {}, {}, limits=limits, allow_bwrap=allow_bwrap, prestart=prestart)
+    with _LOCK:
+        _pool(job)
+
+
+def _error(ename, evalue):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
+                                  traceback=[f"{ename}: {evalue}"])
+
+
+def _is_learner_cell(cell):
+    meta = cell.metadata.get("nbgrader", {})
+    return meta.get("solution", False) or not (meta.get("grade", False) or meta.get("locked", False))
+
+
+_SIGNALS = {24: "it used more CPU time than allowed (CPU limit)",
+            11: "it crashed (segmentation fault)", 6: "it aborted (often: out of memory)",
+            9: "it was killed (memory limit or a limit of the sandbox)",
+            25: "it wrote a file larger than allowed (file size limit)"}
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute step, run in a pre-started sandboxed kernel, with a notebook-wide time
+    limit, an output cap, cells after a dead kernel graded as not run, and outside probes."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        kernel = _STATE["pool"].take()
+        try:
+            return self._run(nb, resources, kernel)
+        finally:
+            if self.kc is not None:
+                try:
+                    self.kc.stop_channels()
+                except Exception:
+                    pass
+            kernel.close()
+            self.kc = None
+            self.km = None
+
+    # -- stopping -------------------------------------------------------------------------
+    def _stop_kernel(self, reason):
+        if self._stop_reason is None:
+            self._stop_reason = reason
+        self._kernel.kill()
+
+    def _death(self):
+        if self._stop_reason:
+            return self._stop_reason
+        code = self._kernel.exit_status()
+        if code is None:
+            return "the kernel stopped responding"
+        sig = -code if code < 0 else (code - 128 if code > 128 else None)
+        if sig in _SIGNALS:
+            return "the kernel stopped: " + _SIGNALS[sig]
+        if sig:
+            return f"the kernel was stopped by signal {sig}"
+        return (f"the kernel exited (exit code {code}): the notebook called exit(), quit() "
+                "or os._exit(), which ends the kernel")
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
+        self._out_bytes += size + len(str(content.get("traceback", "")))
+        if self._out_bytes > self._limits.max_output_bytes:
+            self._stop_kernel(f"the notebook printed more than {self._limits.max_output_bytes // 1024} KiB "
+                              "of output (output limit); it was stopped")
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    # -- running --------------------------------------------------------------------------
+    def _copy_files_in(self, src, dst, sandbox):
+        for name in os.listdir(src):
+            if name.endswith(".ipynb"):
+                continue  # the notebook being graded holds the hidden tests: never in the jail
+            s, d = os.path.join(src, name), os.path.join(dst, name)
+            if os.path.isdir(s):
+                shutil.copytree(s, d)
+            else:
+                shutil.copy(s, d)
+        for dirpath, dirnames, filenames in os.walk(dst):
+            for n in dirnames + filenames:
+                sandbox.chown_for_kernel(os.path.join(dirpath, n))
+
+    def _run(self, nb, resources, kernel):
+        job, flags = _STATE["job"], _STATE["flags"]
+        notebook = resources["nbgrader"]["notebook"]
+        self._kernel, self._limits = kernel, job.limits
+        self._stop_reason, self._out_bytes = None, 0
+        self._copy_files_in(resources["metadata"]["path"], kernel.sandbox.work, kernel.sandbox)
+        from nbclient import NotebookClient
+        NotebookClient.__init__(self, nb, kernel.km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        timer = threading.Timer(job.limits.notebook_timeout, self._stop_kernel, args=(
+            f"the notebook ran longer than {job.limits.notebook_timeout:g} s (time limit); it was stopped",))
+        timer.daemon = True
+        timer.start()
+        try:
+            with self.setup_kernel():
+                info = self.wait_for_reply(self.kc.kernel_info())
+                nb.metadata["language_info"] = info["content"]["language_info"]
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    if self._stop_reason or kernel.exit_status() is not None:
+                        cell.outputs = [_error("NotRun", f"not run: {self._death()}")]
+                        continue
+                    try:
+                        self.preprocess_cell(cell, resources, index)
+                    except DeadKernelError:
+                        reason = self._death()
+                        cell.outputs.append(_error("KernelStopped", reason))
+                        self._stop_reason = self._stop_reason or reason
+                if self._stop_reason or kernel.exit_status() is not None:
+                    flags.append(intake.flag("kernel-stopped", self._death(), notebook))
+                self._probe(nb, notebook, kernel, flags)
+        finally:
+            timer.cancel()
+        return nb, resources
+
+    def _probe(self, nb, notebook, kernel, flags):
+        specs = [s for s in _STATE["job"].probes if s.get("notebook", notebook) == notebook]
+        learner_src = [c.source for c in nb.cells if c.cell_type == "code" and _is_learner_cell(c)]
+        if any(probes.mentions_reference(src) for src in learner_src):
+            flags.append(intake.flag("uses-reference", "the learner's code mentions the reference "
+                                     "package 'nanoprop' (importing it is not allowed)", notebook))
+        if not specs:
+            return
+        verdicts = {}
+        alive = self._stop_reason is None and kernel.exit_status() is None
+        for i, spec in enumerate(specs):  # static check: the function's own cell names nanoprop
+            fn_cell = [s for s in learner_src if re.search(rf"def\s+{re.escape(spec['function'])}\s*\(", s)]
+            if any(probes.mentions_reference(s) for s in fn_cell):
+                verdicts[i] = f"{spec['function']}: its code uses the reference package nanoprop"
+        if alive:
+            folder = os.path.join(kernel.sandbox.work, ".probe-" + os.urandom(6).hex())
+            inputs = probes.prepare(folder, specs, _STATE["job"].probe_seed)
+            for name in os.listdir(folder):
+                kernel.sandbox.chown_for_kernel(os.path.join(folder, name))
+            kernel.sandbox.chown_for_kernel(folder)
+            inside = folder.replace(kernel.sandbox.work, JAIL_WORK) if kernel.sandbox.support.bwrap else folder
+            try:
+                msg_id = self.kc.execute(probes.KERNEL_CODE % inside, silent=True, store_history=False)
+                self.wait_for_reply(msg_id)
+            except Exception as exc:  # a stuck or dying kernel: judged as "did not report"
+                self.log.warning("probe did not finish: %s", exc)
+            for i, verdict in probes.judge(folder, specs, inputs).items():
+                verdicts.setdefault(i, verdict)
+        else:
+            for i, spec in enumerate(specs):
+                verdicts.setdefault(i, None)  # the notebook's own failures already score 0
+        for i, verdict in verdicts.items():
+            if not verdict:
+                continue
+            flags.append(intake.flag("outside-check", "outside the kernel, " + verdict, notebook))
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if gid in specs[i].get("grade_ids", []) and cell.metadata["nbgrader"].get("grade"):
+                    cell.outputs.append(_error("OutsideCheckFailed", verdict + " (checked by the grader "
+                                               "outside the notebook, on inputs it chose)"))
+
+
+def _write_tree(base, files):
+    for rel, data in files.items():
+        path = os.path.join(base, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+
+
+def _test_outcomes(nb_path):
+    """{grade_id: {"score", "max", "message"}} read from an autograded notebook."""
+    from nbgrader import utils
+    out = {}
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or cell.cell_type != "code":
+            continue
+        score, max_score = utils.determine_grade(cell, logging.getLogger("course.quiet"))
+        message = "passed"
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                message = f"{o.get('ename')}: {o.get('evalue')}".strip().rstrip(":")
+                break
+            if o.get("output_type") == "stream" and o.get("name") == "stderr" and score == 0:
+                message = "wrote to stderr: " + o.get("text", "").strip().splitlines()[0][:120]
+        out[meta["grade_id"]] = {"score": score, "max": max_score, "message": message[:300]}
+    return out
+
+
+def _config_for(job, root):
+    cfg = Config(copy.deepcopy(job.config))
+    cfg.CourseDirectory.root = root
+    cfg.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+    cfg.CourseDirectory.source_directory = job.source_directory
+    cfg.CourseDirectory.assignment_id = job.assignment
+    cfg.CourseDirectory.student_id = job.student
+    cfg.CourseDirectory.notebook_id = "*"
+    pps = cfg.Autograde.get("autograde_preprocessors",
+                            Autograde.class_traits()["autograde_preprocessors"].default())
+    cfg.Autograde.autograde_preprocessors = [SandboxedExecute if pp in (Execute, "nbgrader.preprocessors.Execute")
+                                             else pp for pp in pps]
+    return cfg
+
+
+def grade(job):
+    """Grade one submission in a private course copy; return a ``Result`` (never raises)."""
+    with _LOCK:
+        start = time.monotonic()
+        pool = _pool(job)
+        flags = []
+        _STATE["job"], _STATE["flags"] = job, flags
+        result = Result(job.assignment, job.student, "failed", 0.0, flags=flags,
+                        isolation=pool.support.describe())
+        logbuf = io.StringIO()
+        handler = logging.StreamHandler(logbuf)
+        handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+        tmp = tempfile.mkdtemp(prefix="course-grade-")
+        cwd = os.getcwd()
+        try:
+            root = os.path.join(tmp, "course")
+            os.makedirs(root)
+            with open(os.path.join(root, "gradebook.db"), "wb") as fh:
+                fh.write(job.gradebook)
+            _write_tree(os.path.join(root, job.source_directory, job.assignment), job.source_files)
+            subdir = os.path.join(root, "submitted", job.student, job.assignment)
+            os.makedirs(subdir)
+            _write_tree(subdir, job.submission_files)
+            flags.extend(intake.prepare(subdir, job.notebooks))
+            cfg = _config_for(job, root)
+            app = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg)
+            app.force, app.create_student = True, True
+            app.log.addHandler(handler)
+            try:
+                app.start()
+                result.status = "graded"
+            except NbGraderException as exc:
+                flags.append(intake.flag("nbgrader-error", f"nbgrader could not grade it: {exc}"))
+            finally:
+                app.log.removeHandler(handler)
+            if result.status == "graded":
+                _collect(result, job, cfg, root)
+        except Exception as exc:  # grading goes on whatever one submission does
+            flags.append(intake.flag("grader-error", f"{exc.__class__.__name__}: {exc}"))
+            logbuf.write(traceback.format_exc())
+            result.status = "failed"
+        finally:
+            os.chdir(cwd)
+            shutil.rmtree(tmp, ignore_errors=True)
+            _STATE["job"] = _STATE["flags"] = None
+        result.log = logbuf.getvalue()[-20000:]
+        result.seconds = time.monotonic() - start
+        return result
+
+
+def _collect(result, job, cfg, root):
+    with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.get("course_id", "")) as gb:
+        sub = gb.find_submission(job.assignment, job.student)
+        result.timestamp = sub.timestamp
+        for snb in sub.notebooks:
+            result.notebooks[snb.name] = {
+                "grades": {g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade}
+                           for g in snb.grades},
+                "comments": {c.name: c.auto_comment for c in snb.comments},
+                "late_penalty": snb.late_submission_penalty,
+            }
+    outdir = os.path.join(root, "autograded", job.student, job.assignment)
+    for dirpath, _, filenames in os.walk(outdir):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as fh:
+                result.files[os.path.relpath(path, outdir)] = (fh.read(), os.stat(path).st_mode & 0o777)
+            if name.endswith(".ipynb"):
+                result.tests[name[:-6]] = _test_outcomes(path)
