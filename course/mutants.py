@@ -48,6 +48,19 @@ MUTANTS = [
     Mutant("a2_forward", "mlp_forward_calls_reference", "mlp_forward",
            "act_forward = ACTIVATION_FORWARD[self.activation]", "return super().forward(X)",
            {"test_mlp_forward"}, "calls_reference"),
+    # --- a3: losses ------------------------------------------------------------------------
+    Mutant("a3_loss", "mse_gradient_not_averaged", "mse_loss",
+           "dpred = diff / n", "dpred = diff",
+           {"test_mse_gradient"}, "missing_average"),
+    Mutant("a3_loss", "mse_gradient_wrong_sign", "mse_loss",
+           "dpred = diff / n", "dpred = (target - pred) / n",
+           {"test_mse_gradient"}, "sign"),
+    Mutant("a3_loss", "softmax_unstable", "softmax",
+           "shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits",
+           {"test_softmax"}, "warning"),
+    Mutant("a3_loss", "cross_entropy_gradient_not_averaged", "softmax_cross_entropy",
+           "    dlogits /= n\n", "",
+           {"test_cross_entropy_gradient"}, "missing_average"),
 ]
 
 
