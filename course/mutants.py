@@ -2,8 +2,9 @@
 
 Each mutant is one edit of a solution notebook (``old`` replaced by ``new`` in the solution
 cell ``cell``) and states what grading must do with it: the test cells that must fail
-(``lost``, all the others keep their points) and the feedback they must show (``message``,
-a key of :data:`course.checks.MESSAGES`). The validity tests grade every mutant; the demo
+(``lost``, all the others keep their points) and the diagnosis the broken part's test must
+show (``message``, a key of :data:`course.checks.MESSAGES`; tests further down that also
+depend on the broken part fail with their own message). The validity tests grade every mutant; the demo
 class gives them to its "buggy" students.
 """
 from collections import namedtuple
@@ -61,6 +62,25 @@ MUTANTS = [
     Mutant("a3_loss", "cross_entropy_gradient_not_averaged", "softmax_cross_entropy",
            "    dlogits /= n\n", "",
            {"test_cross_entropy_gradient"}, "missing_average"),
+    # --- a4: the autograd engine -------------------------------------------------------------
+    Mutant("a4_autograd", "mul_gradients_swapped", "value",
+           "self.grad += other.data * out.grad\n            other.grad += self.data * out.grad",
+           "self.grad += self.data * out.grad\n            other.grad += other.data * out.grad",
+           {"test_add_mul", "test_whole_engine"}, "local_derivative"),
+    Mutant("a4_autograd", "add_overwrites_gradients", "value",
+           "self.grad += out.grad\n            other.grad += out.grad",
+           "self.grad = out.grad\n            other.grad = out.grad",
+           {"test_accumulate", "test_whole_engine"}, "not_accumulated"),
+    Mutant("a4_autograd", "backward_in_wrong_order", "value",
+           "for v in reversed(order):", "for v in order:",
+           {"test_backward_order", "test_whole_engine"}, "order"),
+    Mutant("a4_autograd", "tanh_derivative_of_input", "value",
+           "self.grad += (1.0 - out.data ** 2) * out.grad", "self.grad += (1.0 - self.data ** 2) * out.grad",
+           {"test_tanh_sigmoid_relu", "test_whole_engine"}, "local_derivative"),
+    Mutant("a4_autograd", "backward_calls_reference", "value",
+           "        order, seen = [], set()\n", "        import nanoprop\n"
+           "        return nanoprop.Value.backward(self)\n",
+           {"test_backward_order", "test_whole_engine"}, "calls_reference"),
 ]
 
 

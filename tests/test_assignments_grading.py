@@ -89,8 +89,9 @@ def test_mutant_loses_exactly_the_broken_part(graded, mutant):
     student = _student_id(MUTANTS.index(mutant))
     failing = failing_tests(autograded(course_dir, student, mutant.assignment))
     assert set(failing) == mutant.lost
-    for grade_id, text in failing.items():
-        assert checks.MESSAGES[mutant.message] in text, f"{grade_id} feedback was: {text[-800:]}"
+    for grade_id, text in failing.items():          # every failure is explained to the learner
+        assert "Mistake: " in text, f"{grade_id} failed without a diagnosis: {text[-800:]}"
+    assert any(checks.MESSAGES[mutant.message] in text for text in failing.values()), failing
     nb = demo.read_notebook(ROOT / "assignments" / mutant.assignment / f"{mutant.assignment}.ipynb")
     lost_points = sum(demo.test_cells(nb)[g][0] for g in mutant.lost)
     assert exported[student, mutant.assignment] == max_score(mutant.assignment) - lost_points
