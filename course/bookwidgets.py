@@ -196,8 +196,9 @@ def _check_controls(controls, labels):
 
 
 def _start_index(values, start):
+    """Index of the value shown first: ``start``, else a slider's middle or a list's first."""
     if start is None:
-        return len(values) // 2
+        return len(values) // 2 if _is_numeric(values) else 0
     for i, v in enumerate(values):
         if v == start or (_is_numeric([v, start]) and abs(float(v) - float(start)) < 1e-12):
             return i
@@ -240,7 +241,8 @@ def precomputed(render, controls, alt, *, labels=None, start=None, title=None,
     alt:      alt text of each rendered image: a format string over the values
               (``"The output for w = {w}"``) or a function ``alt(**values) -> str``.
     labels:   {keyword: on-screen label}; the keyword itself when absent.
-    start:    {keyword: value shown first}; the middle value when absent.
+    start:    {keyword: value shown first}; when absent, a slider starts in the middle and a
+              drop-down at its first value.
     title:    an optional heading above the controls.
 
     Returns an ``ipywidgets.VBox``: display it (last expression of a cell).
