@@ -523,6 +523,43 @@ def random_shape(rng, ndim, low=1, high=6):
 
 
 # --------------------------------------------------------------------------------------
+# A whole network's backward pass (assignment 5)
+# --------------------------------------------------------------------------------------
+
+def check_network_backward(backward, model, X, y, name="MLP.backward"):
+    """grads = backward(dscores, caches) for a model whose forward is the reference's.
+
+    backward: the learner's method, usually wrapped by :func:`with_reference_layers`;
+    model: an MLP built on nanoprop.MLP (params, forward); X: (N, D); y: (N,) labels.
+    The expected gradients are numeric derivatives of the cross-entropy loss. The biases
+    are first set to small random numbers, so that no unit sits exactly on relu's kink
+    (where a numeric derivative means nothing).
+    """
+    rng = np.random.default_rng(len(X))
+    for key in model.params:
+        if key.startswith("b"):
+            model.params[key] = rng.uniform(0.05, 0.2, size=model.params[key].shape)
+    scores, caches = model.forward(X)
+    _, dscores = nanoprop.softmax_cross_entropy(scores, y)
+    grads = call(backward, dscores, caches, name=name, allow=REFERENCE_MODULES)
+    if not isinstance(grads, dict) or set(grads) != set(model.params):
+        keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+        raise Mistake(f"{name} {MESSAGES['not_array']} a dict with one gradient per parameter, "
+                      f"keys {sorted(model.params)}; yours gives {keys}.")
+    reference = nanoprop.MLP(model.sizes, model.activation)
+    for key, param in model.params.items():
+        params = {k: v.copy() for k, v in model.params.items()}
+
+        def loss_of(p, key=key, params=params):
+            params[key] = p
+            reference.params = params
+            return reference.loss(X, y)[0]
+        (numeric,) = numeric_gradients(loss_of, [param])
+        assert_result(grads[key], numeric, f"grads['{key}']", batch=len(X), like=(key, param.shape),
+                      hints=("bias_zero",), rtol=1e-5, atol=1e-6)
+
+
+# --------------------------------------------------------------------------------------
 # The scalar autograd engine (assignment 4)
 # --------------------------------------------------------------------------------------
 

@@ -81,6 +81,26 @@ MUTANTS = [
            "        order, seen = [], set()\n", "        import nanoprop\n"
            "        return nanoprop.Value.backward(self)\n",
            {"test_backward_order", "test_whole_engine"}, "calls_reference"),
+    # --- a5: backprop in matrix form ---------------------------------------------------------
+    Mutant("a5_backprop", "dW_transposed", "affine_backward",
+           "dW = x.T @ dout", "dW = dout.T @ x",
+           {"test_affine_dW"}, "transposed"),
+    Mutant("a5_backprop", "db_missing", "affine_backward",
+           "db = dout.sum(axis=0)", "db = np.zeros(W.shape[1])",
+           {"test_affine_db"}, "bias_zero"),
+    Mutant("a5_backprop", "db_not_summed", "affine_backward",
+           "db = dout.sum(axis=0)", "db = dout",
+           {"test_affine_db"}, "bias_not_summed"),
+    Mutant("a5_backprop", "sigmoid_backward_wrong_derivative", "activation_backward",
+           "return dout * out * (1 - out)", "return dout * (1 - out)",
+           {"test_sigmoid_backward"}, "derivative"),
+    Mutant("a5_backprop", "mlp_backward_skips_activations", "mlp_backward",
+           "                dout = act_backward(dout, act_cache)\n", "                pass\n",
+           {"test_mlp_backward"}, "mismatch"),
+    Mutant("a5_backprop", "mlp_backward_calls_reference", "mlp_backward",
+           "_, act_backward = ACTIVATION_LAYERS[self.activation]",
+           "return super().backward(dscores, caches)",
+           {"test_mlp_backward"}, "calls_reference"),
 ]
 
 
