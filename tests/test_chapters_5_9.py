@@ -1,0 +1,144 @@
+"""Chapters 5-9 keep their promises to readers.
+
+From the sources: each chapter teaches with at least one offline widget, draws in the course
+style, shows figures only with alt text, ends with a summary, a pointer to its assignment and at
+least three self-check questions whose answers hide in dropdowns, and at least one of those
+answers is a number computed at build time (``{glue:text}``), so it cannot drift from nanoprop.
+
+From the built book (``make test`` builds it first): the pages exist, every image has alt text
+that describes it, every widget is there, no glued number failed to render, and each page stays
+under 3 MB.
+"""
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = {
+    "05_chain_rule": "assignments/a4_autograd",
+    "06_backward": "assignments/a5_backprop",
+    "07_gradient_descent": "assignments/a6_training",
+    "08_digits": "assignments/a6_training",
+    "09_rnn_pitfalls": "assignments/a7_rnn",
+}
+BUILT = ROOT / "_build" / "html" / "chapters"
+MAX_PAGE_BYTES = 3_000_000
+
+
+def source(name):
+    return (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+
+
+def self_check(text):
+    assert "\n## Self-check\n" in text, "the chapter has no '## Self-check' section"
+    return text.split("\n## Self-check\n", 1)[1]
+
+
+def dropdown_answers(section):
+    """Bodies of the ```{admonition} ... :class: dropdown``` blocks in a section."""
+    return re.findall(r"```\{admonition\}[^\n]*\n\s*:class: dropdown\n(.*?)```", section, re.S)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_self_check_has_three_hidden_answers_one_computed(name):
+    answers = dropdown_answers(self_check(source(name)))
+    assert len(answers) >= 3, f"{name}: {len(answers)} dropdown answers, want at least 3"
+    assert any("{glue:text}" in a for a in answers), \
+        f"{name}: no answer pastes a number computed at build time ({{glue:text}})"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_glued_key_is_computed_in_the_chapter(name):
+    text = source(name)
+    used = set(re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", text))
+    glued = set(re.findall(r"glue\(\s*f?\"([A-Za-z0-9_{}]+)\"", text))
+    patterns = [re.compile("^" + re.sub(r"\{[^}]+\}", "[A-Za-z0-9_]+", g) + "$") for g in glued]
+    missing = [k for k in used if not any(p.match(k) for p in patterns)]
+    assert used and not missing, f"{name}: pasted but never glued: {missing}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_summary_and_assignment_pointer(name):
+    text = source(name)
+    before_check = text.split("\n## Self-check\n", 1)[0]
+    assert "\n## Summary\n" in before_check, f"{name}: no summary before the self-check"
+    summary = before_check.split("\n## Summary\n", 1)[1]
+    assert f"`{CHAPTERS[name]}`" in summary, f"{name}: the summary does not point to {CHAPTERS[name]}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_widgets_style_and_alt_text_in_the_source(name):
+    text = source(name)
+    assert re.search(r"^(precomputed|step_through)\(", text, re.M), \
+        f"{name}: no offline widget (course.bookwidgets.precomputed / step_through)"
+    assert "use_course_style()" in text, f"{name}: plots do not use the course style"
+    assert "plt.show(" not in text and "savefig(" not in text, \
+        f"{name}: figures must be shown with show_figure(fig, alt=...) so they carry alt text"
+    for call in text.split("show_figure(")[1:]:
+        assert "alt=" in call.split("\n```", 1)[0], f"{name}: a show_figure call without alt text"
+
+
+def test_chapters_are_in_the_table_of_contents():
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    for name in CHAPTERS:
+        assert f"- file: chapters/{name}\n" in toc, f"{name} is not in _toc.yml, so it is not built"
+
+
+# --- the built pages ------------------------------------------------------------------------
+
+class PageScan(HTMLParser):
+    """Collects the alt text of every <img> and counts the course widgets' markers."""
+
+    def __init__(self):
+        super().__init__()
+        self.alts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.alts.append(dict(attrs).get("alt"))
+
+
+def built_page(name):
+    page = BUILT / f"{name}.html"
+    if not page.exists():
+        pytest.skip(f"{page} is not built; run `make book` (make test builds it first)")
+    return page
+
+
+def widget_images(page_text):
+    """<img> tags inside saved widget state (HTML strings inside JSON), with their alt text."""
+    state = re.findall(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>',
+                       page_text, re.S)
+    return re.findall(r'<img [^>]*?alt=\\"([^"\\]*)\\"', "".join(state))
+
+
+GENERIC_ALT = re.compile(r"^\s*(fig(ure)?|image|img|plot|chart|graph)?\s*\d*\s*$", re.I)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_built_page_images_have_descriptive_alt_text(name):
+    page = built_page(name)
+    text = page.read_text(encoding="utf-8")
+    scan = PageScan()
+    scan.feed(text)
+    alts = [a for a in scan.alts if a is not None] + [html.unescape(a) for a in widget_images(text)]
+    missing = len(scan.alts) - sum(a is not None for a in scan.alts)
+    assert missing == 0, f"{name}: {missing} images without alt text"
+    assert len(widget_images(text)) >= 2, f"{name}: no widget views found in the saved widget state"
+    short = [a for a in alts if GENERIC_ALT.match(a) or len(a.split()) < 6]
+    assert not short, f"{name}: alt texts that do not say what the image shows: {short[:3]}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_built_page_is_small_and_fully_rendered(name):
+    page = built_page(name)
+    size = page.stat().st_size
+    assert size <= MAX_PAGE_BYTES, f"{name}.html is {size / 1e6:.1f} MB (limit 3 MB)"
+    text = page.read_text(encoding="utf-8")
+    assert "course-widget" in text, f"{name}: the widget is missing from the built page"
+    assert "Failed to format" not in text and "{glue:text}" not in text, \
+        f"{name}: a glued number did not render"
+    assert text.count('class="dropdown admonition"') >= 3, f"{name}: self-check answers not folded"
