@@ -101,6 +101,26 @@ MUTANTS = [
            "_, act_backward = ACTIVATION_LAYERS[self.activation]",
            "return super().backward(dscores, caches)",
            {"test_mlp_backward"}, "calls_reference"),
+    # --- a6: gradient descent and training ----------------------------------------------------
+    Mutant("a6_training", "sgd_uphill", "sgd",
+           "return w - learning_rate * dw", "return w + learning_rate * dw",
+           {"test_sgd"}, "sign"),
+    Mutant("a6_training", "momentum_uphill", "sgd",
+           "v = momentum * v - learning_rate * dw", "v = momentum * v + learning_rate * dw",
+           {"test_sgd_momentum", "test_digits_accuracy"}, "sign"),
+    Mutant("a6_training", "momentum_velocity_in_place", "sgd",
+           "v = momentum * v - learning_rate * dw", "v *= momentum\n    v -= learning_rate * dw",
+           {"test_sgd_momentum"}, "in_place"),
+    Mutant("a6_training", "minibatches_drop_the_last_batch", "minibatches",
+           "range(0, len(X), batch_size)", "range(0, len(X) - batch_size + 1, batch_size)",
+           {"test_minibatches"}, "not_every_example"),
+    Mutant("a6_training", "minibatches_not_shuffled", "minibatches",
+           "order = rng.permutation(len(X))", "order = np.arange(len(X))",
+           {"test_minibatches"}, "not_shuffled"),
+    Mutant("a6_training", "train_calls_reference", "train",
+           "    rng = np.random.default_rng(seed)\n",
+           "    return nanoprop.train(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, momentum, seed)\n",
+           {"test_train", "test_digits_accuracy"}, "calls_reference"),
 ]
 
 
