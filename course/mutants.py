@@ -121,6 +121,23 @@ MUTANTS = [
            "    rng = np.random.default_rng(seed)\n",
            "    return nanoprop.train(model, X, y, X_val, y_val, epochs, batch_size, learning_rate, momentum, seed)\n",
            {"test_train", "test_digits_accuracy"}, "calls_reference"),
+    # --- a7: backprop through time -----------------------------------------------------------
+    Mutant("a7_rnn", "step_backward_wrong_tanh_derivative", "rnn_step",
+           "dz = dh * (1 - h ** 2)", "dz = dh * (1 - h)",
+           {"test_rnn_step_backward"}, "mismatch"),
+    Mutant("a7_rnn", "forward_ignores_h0", "rnn_sequence",
+           "h_prev = h0\n", "h_prev = np.zeros_like(h0)\n",
+           {"test_rnn_forward"}, "mismatch"),
+    Mutant("a7_rnn", "backward_no_flow_through_time", "rnn_sequence",
+           "rnn_step_backward(dh[:, t] + dh_next, caches[t])", "rnn_step_backward(dh[:, t], caches[t])",
+           {"test_rnn_backward"}, "no_time_flow"),
+    Mutant("a7_rnn", "backward_weights_not_summed", "rnn_sequence",
+           "dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t", "dWx, dWh, db = dWx_t, dWh_t, db_t",
+           {"test_rnn_backward"}, "not_summed_over_time"),
+    Mutant("a7_rnn", "step_forward_calls_reference", "rnn_step",
+           "h = np.tanh(x @ Wx + h_prev @ Wh + b)\n    return h, (x, h_prev, Wx, Wh, h)",
+           "from nanoprop import rnn as _rnn\n    return _rnn.rnn_step_forward(x, h_prev, Wx, Wh, b)",
+           {"test_rnn_step_forward"}, "calls_reference"),
 ]
 
 

@@ -145,7 +145,7 @@ X, y = digits.X_train[:200], digits.y_train[:200]
 model, reference = nanoprop.MLP([64, 16, 10], seed=1), nanoprop.MLP([64, 16, 10], seed=1)
 history = checks.call(isolated_train, model, X, y, digits.X_test, digits.y_test, epochs=3, batch_size=32,
                       learning_rate=0.05, momentum=0.9, seed=3, name="train",
-                      allow=MODEL_CODE + (nanoprop.optim,))
+                      allow=MODEL_CODE + (nanoprop.sgd_momentum, nanoprop.minibatches))
 checks.check_history(history, nanoprop.train(reference, X, y, digits.X_test, digits.y_test, epochs=3,
                                              batch_size=32, learning_rate=0.05, momentum=0.9, seed=3), epochs=3)
 ### BEGIN HIDDEN TESTS
@@ -154,7 +154,7 @@ for _sizes, _act, _seed in (([64, 10], "relu", 4), ([64, 8, 8, 10], "tanh", 5)):
     _X, _y = digits.X_train[:150], digits.y_train[:150]
     _history = checks.call(isolated_train, _model, _X, _y, digits.X_test[:50], digits.y_test[:50], epochs=2,
                            batch_size=17, learning_rate=0.03, momentum=0.8, seed=_seed, name="train",
-                           allow=MODEL_CODE + (nanoprop.optim,))
+                           allow=MODEL_CODE + (nanoprop.sgd_momentum, nanoprop.minibatches))
     checks.check_history(_history, nanoprop.train(_reference, _X, _y, digits.X_test[:50], digits.y_test[:50],
                                                   epochs=2, batch_size=17, learning_rate=0.03, momentum=0.8,
                                                   seed=_seed), epochs=2)

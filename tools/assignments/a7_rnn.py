@@ -1,0 +1,149 @@
+# %% markdown
+# # Assignment 7 (bonus): backprop through time
+#
+# A vanilla recurrent network reads a sequence one step at a time and keeps a hidden state:
+#
+# $$h_t = \tanh(x_t W_x + h_{t-1} W_h + b)$$
+#
+# The **same** `Wx`, `Wh`, `b` are used at every step. Backprop through time (BPTT) is
+# ordinary backprop on the network unrolled over the steps, with two things to watch:
+# each hidden state $h_t$ receives gradient both from above (`dh[:, t]`) and from the next
+# step (through $h_{t+1}$), and the gradients of the shared weights are **sums** over the steps.
+#
+# Shapes: `N` sequences, `T` steps, `D` input features, `H` hidden units.
+#
+# | function | input | returns |
+# | --- | --- | --- |
+# | `rnn_step_forward(x, h_prev, Wx, Wh, b)` | `x (N, D)`, `h_prev (N, H)`, `Wx (D, H)`, `Wh (H, H)`, `b (H,)` | `h (N, H)` and `cache = (x, h_prev, Wx, Wh, h)` |
+# | `rnn_step_backward(dh, cache)` | `dh (N, H)` | `dx (N, D)`, `dh_prev (N, H)`, `dWx`, `dWh`, `db` |
+# | `rnn_forward(x, h0, Wx, Wh, b)` | `x (N, T, D)`, `h0 (N, H)` | `h (N, T, H)`, every hidden state, and `cache`: the list of the `T` step caches |
+# | `rnn_backward(dh, cache)` | `dh (N, T, H)` | `dx (N, T, D)`, `dh0 (N, H)`, `dWx (D, H)`, `dWh (H, H)`, `db (H,)` |
+#
+# Use the cache formats given above: the tests check each function on its own, with the
+# reference versions of the others. Write your code in the cells marked `# YOUR CODE HERE`,
+# with numpy only; do not modify the inputs.
+
+# %% code id=setup
+import numpy as np
+
+from course import checks
+
+# %% solution id=rnn_step
+def rnn_step_forward(x, h_prev, Wx, Wh, b):
+    """x: (N, D), h_prev: (N, H), Wx: (D, H), Wh: (H, H), b: (H,) -> h: (N, H), cache"""
+    ### BEGIN SOLUTION
+    h = np.tanh(x @ Wx + h_prev @ Wh + b)
+    return h, (x, h_prev, Wx, Wh, h)
+    ### END SOLUTION
+
+
+def rnn_step_backward(dh, cache):
+    """dh: (N, H) -> dx: (N, D), dh_prev: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)"""
+    ### BEGIN SOLUTION
+    x, h_prev, Wx, Wh, h = cache
+    dz = dh * (1 - h ** 2)
+    dx = dz @ Wx.T
+    dh_prev = dz @ Wh.T
+    dWx = x.T @ dz
+    dWh = h_prev.T @ dz
+    db = dz.sum(axis=0)
+    return dx, dh_prev, dWx, dWh, db
+    ### END SOLUTION
+
+# %% tests id=test_rnn_step_forward points=1 needs=rnn_step
+x, h0, Wx, Wh, b = checks.random_rnn(np.random.default_rng(0), N=2, T=1, D=3, H=4)
+h, cache = checks.unpack(checks.call(rnn_step_forward, x[:, 0], h0, Wx, Wh, b), ("h", "cache"), "rnn_step_forward")
+checks.assert_close(h, np.tanh(x[:, 0] @ Wx + h0 @ Wh + b), "h", hints=("bias_forgotten",))
+### BEGIN HIDDEN TESTS
+import nanoprop
+def _step_args(rng):
+    x, h0, Wx, Wh, b = checks.random_rnn(rng, T=1)
+    return x[:, 0], h0, Wx, Wh, b
+checks.compare_with_reference(rnn_step_forward, nanoprop.rnn_step_forward, _step_args, ("h", "cache"), pick=("h",),
+                              seed=71)
+### END HIDDEN TESTS
+checks.ok()
+
+# %% tests id=test_rnn_step_backward points=2 needs=rnn_step
+import nanoprop
+rng = np.random.default_rng(1)
+x, h0, Wx, Wh, b = checks.random_rnn(rng, N=2, T=1, D=3, H=4)
+dh = rng.normal(size=(2, 4))
+_, cache = nanoprop.rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
+grads = checks.unpack(checks.call(rnn_step_backward, dh, cache), ("dx", "dh_prev", "dWx", "dWh", "db"), "rnn_step_backward")
+loss = lambda x, h0, Wx, Wh, b: np.sum(nanoprop.rnn_step_forward(x, h0, Wx, Wh, b)[0] * dh)
+checks.check_gradients(grads, loss, [x[:, 0], h0, Wx, Wh, b], ["dx", "dh_prev", "dWx", "dWh", "db"],
+                       like={"dWx": ("Wx", Wx.shape), "dWh": ("Wh", Wh.shape), "db": ("b", b.shape)})
+### BEGIN HIDDEN TESTS
+def _step_backward_args(rng):
+    x, h0, Wx, Wh, b = checks.random_rnn(rng, T=1)
+    h, cache = nanoprop.rnn_step_forward(x[:, 0], h0, Wx, Wh, b)
+    return rng.normal(size=h.shape), cache
+checks.compare_with_reference(rnn_step_backward, nanoprop.rnn_step_backward, _step_backward_args,
+                              ("dx", "dh_prev", "dWx", "dWh", "db"), seed=72)
+### END HIDDEN TESTS
+checks.ok()
+
+# %% solution id=rnn_sequence
+def rnn_forward(x, h0, Wx, Wh, b):
+    """x: (N, T, D), h0: (N, H) -> h: (N, T, H), cache: the list of the T step caches"""
+    ### BEGIN SOLUTION
+    N, T, _ = x.shape
+    h = np.zeros((N, T, h0.shape[1]))
+    caches = []
+    h_prev = h0
+    for t in range(T):
+        h_prev, cache = rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
+        h[:, t] = h_prev
+        caches.append(cache)
+    return h, caches
+    ### END SOLUTION
+
+
+def rnn_backward(dh, cache):
+    """dh: (N, T, H) -> dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)"""
+    ### BEGIN SOLUTION
+    caches = cache
+    N, T, H = dh.shape
+    D = caches[0][0].shape[1]
+    dx = np.zeros((N, T, D))
+    dWx, dWh, db = 0, 0, 0
+    dh_next = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dh_next, caches[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dh_next, dWx, dWh, db
+    ### END SOLUTION
+
+# %% tests id=test_rnn_forward points=1 needs=rnn_sequence
+# rnn_forward is checked with the reference rnn_step_forward, so only the loop over time counts here.
+import nanoprop
+x, h0, Wx, Wh, b = checks.random_rnn(np.random.default_rng(2), N=2, T=3, D=3, H=4)
+forward = checks.rebind(rnn_forward, rnn_step_forward=nanoprop.rnn_step_forward)
+h, cache = checks.unpack(checks.call(forward, x, h0, Wx, Wh, b, name="rnn_forward", allow=(nanoprop.rnn_step_forward,)),
+                         ("h", "cache"), "rnn_forward")
+checks.assert_close(h, nanoprop.rnn_forward(x, h0, Wx, Wh, b)[0], "h")
+### BEGIN HIDDEN TESTS
+for _seed in range(73, 77):
+    _args = checks.random_rnn(np.random.default_rng(_seed))
+    _h, _ = checks.unpack(checks.call(forward, *_args, name="rnn_forward", allow=(nanoprop.rnn_step_forward,)),
+                          ("h", "cache"), "rnn_forward")
+    checks.assert_close(_h, nanoprop.rnn_forward(*_args)[0], "h")
+### END HIDDEN TESTS
+checks.ok()
+
+# %% tests id=test_rnn_backward points=3 needs=rnn_sequence
+# rnn_backward is checked with the reference rnn_step_backward, so only backprop through time counts here.
+import nanoprop
+rng = np.random.default_rng(3)
+x, h0, Wx, Wh, b = checks.random_rnn(rng, N=2, T=4, D=3, H=2)
+dh = rng.normal(size=(2, 4, 2))
+backward = checks.rebind(rnn_backward, rnn_step_backward=nanoprop.rnn_step_backward)
+checks.check_rnn_backward(backward, x, h0, Wx, Wh, b, dh)
+### BEGIN HIDDEN TESTS
+for _seed in range(77, 82):
+    _rng = np.random.default_rng(_seed)
+    _args = checks.random_rnn(_rng, T=int(_rng.integers(2, 6)))
+    checks.check_rnn_backward(backward, *_args, _rng.normal(size=_args[0].shape[:2] + (_args[1].shape[1],)))
+### END HIDDEN TESTS
+checks.ok()
