@@ -40,6 +40,7 @@ browser:
 
 # --- the book -----------------------------------------------------------------
 book: $(STAMP)
+	$(BIN)/python tools/book_assignments.py
 	$(BIN)/jupyter-book build . --builder html --warningiserror --keep-going --quiet
 	@echo "The book is in _build/html/index.html"
 

@@ -1,0 +1,163 @@
+"""Write the book's "Assignments" part from ``assignments/`` (run by ``make book``).
+
+For every assignment folder it writes ``chapters/assignments/<name>.md``: the goal (the
+notebook's opening paragraph), which chapters to read first (the chapters that point to the
+assignment), what is graded and for how many points (the test cells' nbgrader metadata), and a
+download of the notebook exactly as ``nbgrader generate_assignment`` releases it: solutions
+replaced by ``# YOUR CODE HERE``, hidden tests removed. Nothing else of the source notebook is
+copied, so no solution and no hidden test can reach the book.
+
+    python tools/book_assignments.py        # writes chapters/assignments/ (git-ignored)
+"""
+import json
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "assignments"
+CHAPTERS = ROOT / "chapters"
+OUT = CHAPTERS / "assignments"
+RELEASED = OUT / "released"
+
+
+def assignment_names(source=SOURCE):
+    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def release(names, source=SOURCE, dest=RELEASED):
+    """Run nbgrader's generate_assignment on each assignment in a scratch course folder and
+    copy the released notebooks to ``dest``. Returns {name: released path}.
+
+    A notebook already released from an unchanged source is kept as it is."""
+    released = {name: dest / f"{name}.ipynb" for name in names}
+    stale = [name for name in names if not released[name].is_file()
+             or released[name].stat().st_mtime < (source / name / f"{name}.ipynb").stat().st_mtime]
+    if not stale:
+        return released
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as course:
+        config = Config()
+        config.CourseDirectory.root = course
+        config.CourseDirectory.source_directory = "source"
+        config.CourseDirectory.db_url = f"sqlite:///{course}/gradebook.db"
+        shutil.copytree(source, Path(course) / "source")
+        api = NbGraderAPI(config=config)
+        for name in stale:
+            result = api.generate_assignment(name, force=True, create=True)
+            if not result["success"]:
+                sys.exit(f"nbgrader could not release assignment {name}:\n{result['log']}\n"
+                         f"{result.get('error', '')}")
+            shutil.copyfile(Path(course) / "release" / name / f"{name}.ipynb", released[name])
+    return released
+
+
+def cell_text(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def describe(name, source=SOURCE):
+    """Title, goal paragraph, graded tests [(grade_id, points, needs)] and functions to write."""
+    nb = json.loads((source / name / f"{name}.ipynb").read_text())
+    intro = next(cell_text(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    lines = intro.strip().splitlines()
+    title = lines[0].lstrip("# ").strip()
+    goal = "\n".join(lines[1:]).strip().split("\n\n")[0]
+    tests, functions = [], []
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade"):
+            needs = cell["metadata"].get("course", {}).get("needs", [])
+            tests.append((meta["grade_id"], meta.get("points", 0), needs))
+        if meta.get("solution"):
+            functions += re.findall(r"^\s*def (\w+)\(", cell_text(cell), re.M)
+    return title, goal, tests, functions
+
+
+def chapters_pointing_to(name, chapters=CHAPTERS):
+    """Docnames of the chapters that send the reader to this assignment."""
+    return sorted(p.stem for p in chapters.glob("[0-9]*.md") if f"assignments/{name}" in p.read_text())
+
+
+def page(name, released_path):
+    title, goal, tests, functions = describe(name)
+    total = sum(points for _, points, _ in tests)
+    read_first = ", ".join(f"{{doc}}`../{doc}`" for doc in chapters_pointing_to(name)) or "the book"
+    rows = "\n".join(f"| `{gid}` | {', '.join(f'`{n}`' for n in needs) or '-'} | {points:g} |"
+                     for gid, points, needs in tests)
+    download = released_path.relative_to(OUT).as_posix()
+    return f"""# {title}
+
+{goal}
+
+**Read first:** {read_first}.
+
+**You write:** {', '.join(f'`{f}`' for f in dict.fromkeys(functions))}.
+
+**Download:** {{download}}`the assignment notebook ({name}.ipynb) <{download}>`.
+Save it inside your copy of the course and open it with `make lab`: its test cells use the
+course's test helpers (`from course import checks`).
+
+## What is graded ({total:g} points)
+
+Each test earns its points when the functions it needs are right, so a correct forward pass keeps
+its points even if the backward pass is wrong. The tests you see in the notebook are a sample: the
+grader also runs hidden tests on random shapes and values, and checks that your inputs are not
+modified in place.
+
+| test | checks | points |
+| --- | --- | ---: |
+{rows}
+"""
+
+
+def index(names):
+    rows = []
+    for name in names:
+        title, _, tests, _ = describe(name)
+        total = sum(points for _, points, _ in tests)
+        rows.append(f"| {{doc}}`{name}` | {total:g} |")
+    table = "\n".join(rows)
+    return f"""# Assignments
+
+Each assignment is a Jupyter notebook in which you implement one step of backpropagation yourself,
+with the same function names and signatures as the book's reference package `nanoprop`. Fill in
+the cells marked `# YOUR CODE HERE`, run the test cells after each function, and read what they
+say: a failing test tells you what it expected and where to look, without giving the answer away.
+
+| assignment | points |
+| --- | ---: |
+{table}
+
+Your instructor grades the notebooks with nbgrader. The grader runs the tests you can see and
+more: hidden tests compare your functions with the reference on random shapes and values.
+Calling `nanoprop` from your own functions is not allowed and scores zero for that function.
+"""
+
+
+def write_if_changed(path, text):
+    """Leave an unchanged page untouched, so Sphinx does not rebuild it."""
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+
+
+def main():
+    names = assignment_names()
+    released = release(names)
+    pages = {OUT / "index.md": index(names)}
+    pages.update({OUT / f"{name}.md": page(name, released[name]) for name in names})
+    for stale in set(OUT.glob("*.md")) | set(RELEASED.glob("*.ipynb")):
+        if stale not in pages and stale not in released.values():
+            stale.unlink()
+    for path, text in pages.items():
+        write_if_changed(path, text)
+    print(f"Wrote the Assignments part: {len(names)} assignments in {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
