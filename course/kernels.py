@@ -24,6 +24,15 @@ KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 class SandboxedKernelManager(AsyncKernelManager):
     sandbox = Any(None, help="the course.sandbox.Sandbox this kernel runs in")
 
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        # interrupt over the control socket: a SIGINT to the process group would reach the
+        # jail's own processes (bwrap) and end the kernel instead of interrupting it
+        if spec is not None:
+            spec.interrupt_mode = "message"
+        return spec
+
     async def _async_pre_start_kernel(self, **kw):
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         # the kernel (maybe another user) must read its connection file

@@ -16,7 +16,9 @@ feedback says why) and flags the submission. A probe spec is data (it travels to
 
 Specs come from ``<source>/<assignment>/probes.json`` when present, else from ``BUILTIN``.
 """
+import functools
 import importlib
+import inspect
 import json
 import os
 import re
@@ -27,6 +29,9 @@ import numpy as np
 BUILTIN = {}
 
 MAX_RESULT_BYTES = 16 * 1024**2
+# The kernel never reported (it was out of memory, or the check was sabotaged): the notebook's
+# own result stands, and the submission is flagged for a look by hand.
+UNCHECKED = "unchecked"
 RTOL, ATOL = 1e-6, 1e-8
 
 
@@ -110,7 +115,7 @@ def prepare(folder, specs, seed):
 
 
 def judge(folder, specs, inputs):
-    """Compare the kernel's saved results with nanoprop; return {index: None or problem}."""
+    """Compare the kernel's saved results with nanoprop: {index: None, a problem, or UNCHECKED}."""
     try:
         with open(os.path.join(folder, "status.json")) as fh:
             status = {int(k): v for k, v in json.load(fh).items()}
@@ -119,7 +124,10 @@ def judge(folder, specs, inputs):
     verdicts = {}
     for i, spec in enumerate(specs):
         name = spec["function"]
-        state = status.get(i, "did not report (the kernel stopped or the check was tampered with)")
+        if i not in status:
+            verdicts[i] = UNCHECKED
+            continue
+        state = status[i]
         if state != "ok":
             verdicts[i] = f"{name}: {state}"
             continue
@@ -141,6 +149,29 @@ def judge(folder, specs, inputs):
         else:
             verdicts[i] = None
     return verdicts
+
+
+def _normal_lines(source):
+    return {ln.strip() for ln in source.splitlines() if len(ln.strip()) > 8 and not ln.strip().startswith("#")}
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_functions():
+    import nanoprop
+    out = {}
+    for mod in vars(nanoprop).values():
+        if inspect.ismodule(mod) and mod.__name__.startswith("nanoprop."):
+            for name, fn in vars(mod).items():
+                if inspect.isfunction(fn) and fn.__module__ == mod.__name__:
+                    out[f"{mod.__name__}.{name}"] = _normal_lines(inspect.getsource(fn))
+    return out
+
+
+def copied_from_reference(source, min_lines=3):
+    """Names of nanoprop functions sharing at least ``min_lines`` distinctive lines with source."""
+    mine = _normal_lines(source)
+    return sorted(name for name, lines in _reference_functions().items()
+                  if len(mine & lines) >= min_lines)
 
 
 def mentions_reference(source):

@@ -22,16 +22,17 @@ import warnings
 from dataclasses import dataclass, field
 
 import nbformat
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import DeduplicateIds, Execute
 from traitlets.config import Config
 
 from . import intake, probes
 from .kernels import KernelPool
+from .sanitize import RepairMetadata
 from .sandbox import JAIL_WORK, Limits, detect
 
 _LOCK = threading.Lock()       # one grading at a time per process (chdir, shared kernel pool)
@@ -201,10 +202,18 @@ class SandboxedExecute(Execute):
                         continue
                     try:
                         self.preprocess_cell(cell, resources, index)
+                    except CellTimeoutError:
+                        self._stop_kernel(f"a cell ran longer than the cell time limit ({self.timeout} s) "
+                                          "and did not stop when interrupted")
+                        cell.outputs.append(_error("KernelStopped", self._death()))
                     except DeadKernelError:
                         reason = self._death()
                         cell.outputs.append(_error("KernelStopped", reason))
                         self._stop_reason = self._stop_reason or reason
+                    except Exception as exc:  # e.g. garbled messages from a flooding kernel
+                        self._stop_kernel(f"the grader lost contact with the kernel ({exc.__class__.__name__}: "
+                                          f"{str(exc)[:100]})")
+                        cell.outputs.append(_error("KernelStopped", self._death()))
                 if self._stop_reason or kernel.exit_status() is not None:
                     flags.append(intake.flag("kernel-stopped", self._death(), notebook))
                 self._probe(nb, notebook, kernel, flags)
@@ -218,6 +227,11 @@ class SandboxedExecute(Execute):
         if any(probes.mentions_reference(src) for src in learner_src):
             flags.append(intake.flag("uses-reference", "the learner's code mentions the reference "
                                      "package 'nanoprop' (importing it is not allowed)", notebook))
+        for src in learner_src:
+            copied = probes.copied_from_reference(src)
+            if copied:
+                flags.append(intake.flag("copied-reference", "the learner's code repeats lines of the "
+                                         f"reference ({', '.join(copied)}); check it by hand", notebook))
         if not specs:
             return
         verdicts = {}
@@ -245,6 +259,11 @@ class SandboxedExecute(Execute):
                 verdicts.setdefault(i, None)  # the notebook's own failures already score 0
         for i, verdict in verdicts.items():
             if not verdict:
+                continue
+            if verdict == probes.UNCHECKED:
+                flags.append(intake.flag("unchecked", f"{specs[i]['function']} could not be checked outside "
+                                         "the kernel (it did not answer); its test result comes from the "
+                                         "notebook alone: look at it by hand", notebook))
                 continue
             flags.append(intake.flag("outside-check", "outside the kernel, " + verdict, notebook))
             for cell in nb.cells:
@@ -295,6 +314,13 @@ def _config_for(job, root):
                             Autograde.class_traits()["autograde_preprocessors"].default())
     cfg.Autograde.autograde_preprocessors = [SandboxedExecute if pp in (Execute, "nbgrader.preprocessors.Execute")
                                              else pp for pp in pps]
+    sanitize = list(cfg.Autograde.get("sanitize_preprocessors",
+                                      Autograde.class_traits()["sanitize_preprocessors"].default()))
+    if RepairMetadata not in sanitize and "course.sanitize.RepairMetadata" not in sanitize:
+        at = next((i + 1 for i, pp in enumerate(sanitize) if pp in (DeduplicateIds,
+                   "nbgrader.preprocessors.DeduplicateIds")), 0)
+        sanitize.insert(at, RepairMetadata)
+    cfg.Autograde.sanitize_preprocessors = sanitize
     return cfg
 
 
@@ -323,6 +349,11 @@ def grade(job):
             _write_tree(subdir, job.submission_files)
             flags.extend(intake.prepare(subdir, job.notebooks))
             cfg = _config_for(job, root)
+            if not any(os.path.exists(os.path.join(subdir, n + ".ipynb")) for n in job.notebooks):
+                _record_nothing(job, cfg, subdir)  # nothing gradable: zeros, as for a missing notebook
+                result.status = "graded"
+                _collect(result, job, cfg, root)
+                return result
             app = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg)
             app.force, app.create_student = True, True
             app.log.addHandler(handler)
@@ -348,6 +379,23 @@ def grade(job):
         return result
 
 
+def _record_nothing(job, cfg, subdir):
+    """No notebook could be graded: record the submission with every test at 0 (as nbgrader
+    does for a notebook that was not submitted)."""
+    from nbgrader.utils import parse_utc
+    stamp = os.path.join(subdir, "timestamp.txt")
+    kwargs = {}
+    if os.path.exists(stamp):
+        kwargs["timestamp"] = parse_utc(open(stamp).read().strip())
+    with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.get("course_id", "")) as gb:
+        gb.update_or_create_student(job.student)
+        gb.update_or_create_submission(job.assignment, job.student, **kwargs)
+        for name in job.notebooks:
+            for g in gb.find_submission_notebook(name, job.assignment, job.student).grades:
+                g.auto_score, g.needs_manual_grade = 0, False
+        gb.db.commit()
+
+
 def _collect(result, job, cfg, root):
     with Gradebook(cfg.CourseDirectory.db_url, cfg.CourseDirectory.get("course_id", "")) as gb:
         sub = gb.find_submission(job.assignment, job.student)
@@ -359,6 +407,9 @@ def _collect(result, job, cfg, root):
                 "comments": {c.name: c.auto_comment for c in snb.comments},
                 "late_penalty": snb.late_submission_penalty,
             }
+            result.tests[snb.name] = {g.name: {"score": g.auto_score, "max": g.max_score,
+                                               "message": "the notebook was missing or unreadable"}
+                                      for g in snb.grades}
     outdir = os.path.join(root, "autograded", job.student, job.assignment)
     for dirpath, _, filenames in os.walk(outdir):
         for name in filenames:

@@ -1,0 +1,1 @@
+"""Bad submissions the grader is tested against: a fixture course and the catalogue."""

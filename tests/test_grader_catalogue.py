@@ -1,0 +1,149 @@
+"""The catalogue of bad submissions, graded in one batch with honest ones.
+
+For every entry of ``bad_submissions.catalogue``: the batch completes, the points per test are the
+expected ones, the expected flags are raised with a message, the learner's original files are
+unchanged, and nothing outside the learner's folder changed. Honest submissions in the same batch
+get their correct grades.
+"""
+import hashlib
+import os
+import socket
+import sqlite3
+
+import nbformat
+import pytest
+
+import nanoprop
+from bad_submissions import fixture as fx
+from bad_submissions.catalogue import CATALOGUE, Context
+from course.autograde import Options, autograde, load_records, Course
+from course.sandbox import FIRST_UID, UID_SLOTS, Limits, detect
+
+pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.xdist_group("grader_catalogue")]
+
+LIMITS = Limits(notebook_timeout=25, cpu_seconds=40, memory_bytes=1024 * 2**20,
+                max_output_bytes=256 * 1024)
+HONEST = {"honest_1": fx.CORRECT, "honest_2": fx.CORRECT,
+          "honest_wrong": dict(fx.CORRECT, neuron=fx.WRONG_NEURON)}
+
+
+def tree_hashes(folder):
+    out = {}
+    for dirpath, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            out[os.path.relpath(path, folder)] = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    return out
+
+
+def sandbox_processes():
+    """Processes still running as one of the sandbox users (there must be none after a batch)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            uid = os.stat(f"/proc/{pid}").st_uid
+        except OSError:
+            continue
+        if FIRST_UID <= uid < FIRST_UID + UID_SLOTS:
+            found.append(pid)
+    return found
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    root = fx.make_course(tmp_path_factory.mktemp("catalogue_course"))
+    for student, answers in HONEST.items():
+        fx.write_submission(root, student, fx.answered(root, answers))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    ctx = Context(root=str(root), victim_notebook=str(fx.submission_dir(root, "honest_1") / "f1_neuron.ipynb"),
+                  reference_file=os.path.join(os.path.dirname(nanoprop.__file__), "activations.py"),
+                  gradebook=str(root / "gradebook.db"), port=listener.getsockname()[1])
+    for bad in CATALOGUE:
+        bad.build(root, bad.student, ctx)
+    before = {"submitted": tree_hashes(root / "submitted"),
+              "reference": tree_hashes(os.path.dirname(nanoprop.__file__)),
+              "config": (root / "nbgrader_config.py").read_bytes(),
+              "source": tree_hashes(root / "assignments")}
+    try:
+        summary = autograde(root, fx.ASSIGNMENT, Options(jobs=2, limits=LIMITS, progress=False))
+    finally:
+        listener.close()
+    return root, summary, before
+
+
+def scores(root, student):
+    course = Course(root)
+    with course.gradebook() as gb:
+        nb = gb.find_submission_notebook(fx.NOTEBOOK, fx.ASSIGNMENT, student)
+        return {g.name: g.auto_score for g in nb.grades}, {g.name: g.needs_manual_grade for g in nb.grades}
+
+
+def record(root, student):
+    return next(r for r in load_records(Course(root), fx.ASSIGNMENT) if r["student"] == student)
+
+
+def test_the_catalogue_is_big_enough():
+    assert len(CATALOGUE) >= 20
+    assert len({b.student for b in CATALOGUE}) == len(CATALOGUE)
+
+
+def test_the_batch_completes(graded):
+    root, summary, _ = graded
+    everyone = set(HONEST) | {b.student for b in CATALOGUE}
+    assert set(summary.graded) == everyone, f"not graded: {everyone - set(summary.graded)}"
+    assert not summary.failed and not summary.interrupted
+
+
+def test_honest_submissions_get_their_grades(graded):
+    root, _, _ = graded
+    assert scores(root, "honest_1")[0] == fx.POINTS
+    assert scores(root, "honest_2")[0] == fx.POINTS
+    assert scores(root, "honest_wrong")[0] == {"test_sigmoid": 2.0, "test_neuron": 0.0}
+    assert record(root, "honest_1")["flags"] == []
+
+
+@pytest.mark.parametrize("bad", CATALOGUE, ids=[b.name for b in CATALOGUE])
+def test_bad_submission_is_graded_right(graded, bad):
+    root, _, _ = graded
+    got, manual = scores(root, bad.student)
+    assert got == bad.scores, f"{bad.name}: {bad.what}\n{record(root, bad.student)['flags']}"
+    assert not any(manual.values()), f"{bad.name}: left waiting for manual grading"
+    rec = record(root, bad.student)
+    kinds = {f["kind"] for f in rec["flags"]}
+    assert bad.flags <= kinds, f"{bad.name}: expected flags {bad.flags}, got {rec['flags']}"
+    assert all(f["message"] for f in rec["flags"])
+    if bad.output_must_not_contain:
+        nb = nbformat.read(root / "autograded" / bad.student / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb", 4)
+        text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        assert bad.output_must_not_contain not in text, text[:2000]
+        if detect().bwrap:
+            assert text, "the probe code printed nothing"
+
+
+def test_original_submissions_are_unchanged(graded):
+    root, _, before = graded
+    assert tree_hashes(root / "submitted") == before["submitted"]
+
+
+def test_nothing_outside_the_learners_folder_changed(graded):
+    root, _, before = graded
+    assert tree_hashes(os.path.dirname(nanoprop.__file__)) == before["reference"]
+    assert (root / "nbgrader_config.py").read_bytes() == before["config"]
+    assert tree_hashes(root / "assignments") == before["source"]
+
+
+def test_the_gradebook_is_consistent(graded):
+    root, _, _ = graded
+    con = sqlite3.connect(root / "gradebook.db")
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    n = con.execute("SELECT count(*) FROM submitted_assignment").fetchone()[0]
+    con.close()
+    assert n == len(HONEST) + len(CATALOGUE)
+
+
+def test_no_learner_process_survives(graded):
+    if not detect().own_user:
+        pytest.skip("kernels do not run as their own users here: " + detect().describe())
+    assert sandbox_processes() == []
