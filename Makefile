@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help venv book test lab bench grade lock clean browser
+.PHONY: help venv book test lab bench grade lock clean browser sandbox
 
 help:
 	@echo "make book   build the book into _build/html (sets everything up first)"
@@ -38,6 +38,12 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's bubblewrap: `course autograde` runs learners' code in it (no network, private files).
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  echo "Installing Debian's bubblewrap for the grading sandbox"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
 # --- the book -----------------------------------------------------------------
 book: $(STAMP)
 	$(BIN)/python tools/book_assignments.py
@@ -45,7 +51,7 @@ book: $(STAMP)
 	@echo "The book is in _build/html/index.html"
 
 # --- tests --------------------------------------------------------------------
-test: $(STAMP) browser book
+test: $(STAMP) browser sandbox book
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # --- learners and instructors -------------------------------------------------

@@ -21,3 +21,10 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Grading rules shared by `nbgrader autograde` and `course autograde` (same grades either way):
+# a deleted or stripped test cell is put back from the gradebook and graded, and a harmless
+# warning on stderr does not zero a correct test.
+c.OverwriteCells.add_missing_cells = True
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"Warning"
