@@ -62,8 +62,8 @@ def draw_value_graph(root, ax=None, show_grad=True, highlight=()):
     """
     nodes, edges, pos = graph_layout(root)
     if ax is None:
-        width = 1.9 * (max(x for x, _ in pos.values()) + 1)
-        height = 1.1 * (max(y for _, y in pos.values()) - min(y for _, y in pos.values()) + 1)
+        width = 1.45 * (max(x for x, _ in pos.values()) + 1)
+        height = 0.95 * (max(y for _, y in pos.values()) - min(y for _, y in pos.values()) + 1)
         _, ax = plt.subplots(figsize=(max(width, 3.5), max(height, 2.0)))
     highlight = set(map(id, highlight))
     for child, parent in set(edges):
@@ -80,7 +80,7 @@ def draw_value_graph(root, ax=None, show_grad=True, highlight=()):
             text = node_text(n, n in show_grad)
             if n not in show_grad:
                 text += "\ngrad ?"
-        ax.text(x, y, text, ha="center", va="center", fontsize=8,
+        ax.text(x, y, text, ha="center", va="center", fontsize=9,
                 family="monospace",
                 bbox=dict(boxstyle="round,pad=0.35", lw=1.5 if accent else 0.8,
                           fc=PALETTE["yellow"] if accent else "white",
