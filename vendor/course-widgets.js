@@ -12,7 +12,13 @@
     paths: {"@jupyter-widgets/html-manager/dist": root, "@jupyter-widgets": root}
   });
 
-  // 2. Widgets typeset maths in their labels with the MathJax 2 call MathJax.Hub.Queue; the book
+  // 2. The theme's Font Awesome script replaces every <i class="fa ..."> icon with an <svg>. The
+  //    Play widget switches its play/pause icon by finding its <i> element, so with the <i> gone
+  //    it stops working. "nest" puts the <svg> inside the <i> instead, which keeps both working.
+  //    (This script runs before the theme's deferred Font Awesome script reads its settings.)
+  window.FontAwesomeConfig = Object.assign(window.FontAwesomeConfig || {}, {autoReplaceSvg: "nest"});
+
+  // 3. Widgets typeset maths in their labels with the MathJax 2 call MathJax.Hub.Queue; the book
   //    uses MathJax 3. Translate the call, so labels get typeset and no error is thrown.
   function installMathJaxBridge() {
     var mj = window.MathJax;
@@ -31,7 +37,7 @@
     };
   }
 
-  // 3. Accessible names and values for sliders: the slider handle (role="slider") gets the
+  // 4. Accessible names and values for sliders: the slider handle (role="slider") gets the
   //    control's label as its name and the shown value (the readout) as its value text, so a
   //    screen reader announces "weight w, 0.5" rather than an unnamed slider at index 5.
   function labelSliders(rootNode) {

@@ -1,0 +1,94 @@
+"""Helpers for the tests of the built book (`make book` -> _build/html).
+
+    BOOK                  the built site
+    require_book()        fail with an actionable message when the book has not been built
+    toc_docnames()        every page _toc.yml lists (intro, chapters/01_backprop, ...)
+    built_pages()         every HTML page of the built site, as paths relative to BOOK
+    chapter_pages()       the built pages of the chapters (chapters/*.html)
+    widget_state(html)    the saved ipywidgets state of a page: {model_id: {model_name, state}}
+    serve(root)           a context manager serving a folder over http://127.0.0.1:<free port>/
+"""
+import contextlib
+import functools
+import http.server
+import json
+import re
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "_build" / "html"
+TOC = ROOT / "_toc.yml"
+
+WIDGET_STATE = re.compile(
+    r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
+
+
+def require_book():
+    if not (BOOK / "index.html").is_file():
+        pytest.fail(f"The built book is missing ({BOOK / 'index.html'}): run `make book` first "
+                    "(`make test` builds it before testing).")
+    return BOOK
+
+
+def toc_docnames(toc=TOC):
+    """Every document _toc.yml names, in reading order."""
+    data = yaml.safe_load(Path(toc).read_text())
+    names = [data["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                names.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(data)
+    return names
+
+
+def built_pages():
+    """Every HTML page of the built site (not the theme's or widgets' static files)."""
+    if not BOOK.is_dir():
+        return []
+    return sorted(str(p.relative_to(BOOK)) for p in BOOK.rglob("*.html")
+                  if not p.relative_to(BOOK).parts[0].startswith("_"))
+
+
+def chapter_pages():
+    return [p for p in built_pages() if p.startswith("chapters/")]
+
+
+def widget_state(html_text):
+    """{model_id: {"model_name": ..., "state": {...}}} of the widgets saved in a page."""
+    match = WIDGET_STATE.search(html_text)
+    if not match:
+        return {}
+    return json.loads(match.group(1))["state"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(root):
+    """Serve ``root`` on 127.0.0.1 at a free port; yields the base URL (ending in '/')."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
