@@ -218,7 +218,12 @@ def _check_size(views, max_bytes):
     return size
 
 
-def _panel(controls, stack, title):
+def _panel(controls, stack, title, links):
+    """The widget as shown: optional title, the controls, the views.
+
+    ``links`` (the front-end links) are kept on the panel as ``panel.links``, so code and tests
+    can see how the controls drive the views.
+    """
     parts = []
     if title:
         parts.append(widgets.HTML(value=f"<strong>{html.escape(title)}</strong>"))
@@ -226,6 +231,7 @@ def _panel(controls, stack, title):
     parts.append(stack)
     box = widgets.VBox(parts)
     box.add_class(WIDGET_CLASS)
+    box.links = list(links)
     return box
 
 
@@ -265,18 +271,18 @@ def precomputed(render, controls, alt, *, labels=None, start=None, title=None,
     if len(names) == 1:
         stack = _stack([views[(i,)] for i in range(len(controls[names[0]]))])
         stack.selected_index = starts[names[0]]
-        widgets.jslink((ctls[0], "index"), (stack, "selected_index"))
+        links = [widgets.jslink((ctls[0], "index"), (stack, "selected_index"))]
     else:
         n_a, n_b = len(controls[names[0]]), len(controls[names[1]])
-        inner = []
+        inner, links = [], []
         for i in range(n_a):
             s = _stack([views[(i, j)] for j in range(n_b)])
             s.selected_index = starts[names[1]]
-            widgets.jslink((ctls[1], "index"), (s, "selected_index"))
+            links.append(widgets.jslink((ctls[1], "index"), (s, "selected_index")))
             inner.append(s)
         stack = widgets.Stack(children=inner, selected_index=starts[names[0]])
-        widgets.jslink((ctls[0], "index"), (stack, "selected_index"))
-    return _panel(ctls, stack, title)
+        links.append(widgets.jslink((ctls[0], "index"), (stack, "selected_index")))
+    return _panel(ctls, stack, title, links)
 
 
 def step_through(render, steps, alt, *, label="step", interval_ms=900, title=None,
@@ -294,7 +300,9 @@ def step_through(render, steps, alt, *, label="step", interval_ms=900, title=Non
         raise ValueError("step_through needs at least two steps to walk through.")
     if len(steps) > MAX_VIEWS:
         raise ValueError(f"{len(steps)} steps is too many; keep it at most {MAX_VIEWS}.")
-    alt_of = (lambda s: alt(s)) if callable(alt) else (lambda s: alt.format(step=_format_value(s)))
+    def alt_of(step):
+        return alt(step) if callable(alt) else _alt_text(alt, {"step": step})
+
     views = [_view_html(render(s), alt_of(s), dpi) for s in steps]
     _check_size(views, max_bytes)
 
@@ -305,6 +313,6 @@ def step_through(render, steps, alt, *, label="step", interval_ms=900, title=Non
     play.add_class(CONTROL_CLASS)
     stack = _stack(views)
     stack.selected_index = 0
-    widgets.jslink((play, "value"), (slider, "index"))
-    widgets.jslink((slider, "index"), (stack, "selected_index"))
-    return _panel([widgets.HBox([play, slider])], stack, title)
+    links = [widgets.jslink((play, "value"), (slider, "index")),
+             widgets.jslink((slider, "index"), (stack, "selected_index"))]
+    return _panel([widgets.HBox([play, slider])], stack, title, links)
