@@ -148,9 +148,12 @@ def lms_download(course_dir, assignment, notebooks):
     return folder
 
 
-def grade_class(course_dir, students, work, assignments):
+def grade_class(course_dir, students, work, assignments, feedback_for=None, via_lms=True):
     """Run the whole workflow on prepared work {(student_id, assignment): Work}.
 
+    feedback_for: a student id to write feedback for only that student (default: everyone);
+    via_lms: collect the notebooks from an LMS-style download folder with zip_collect
+    (else they are written straight into submitted/).
     Returns the exported grades as {(student_id, assignment): score}.
     """
     course_dir = Path(course_dir)
@@ -161,10 +164,15 @@ def grade_class(course_dir, students, work, assignments):
         release = read_notebook(course_dir / "release" / a / f"{a}.ipynb")
         notebooks = {s.id: submission(source, release, work[s.id, a])
                      for s in students if work[s.id, a].kind != "missing"}
-        lms_download(course_dir, a, notebooks)
-        nbgrader(course_dir, "zip_collect", a, "--force")
+        if via_lms:
+            lms_download(course_dir, a, notebooks)
+            nbgrader(course_dir, "zip_collect", a, "--force")
+        else:
+            for student_id, nb in notebooks.items():
+                write_notebook(nb, course_dir / "submitted" / student_id / a / f"{a}.ipynb")
         nbgrader(course_dir, "autograde", a, "--force")
-        nbgrader(course_dir, "generate_feedback", a, "--force")
+        only = ["--student", feedback_for] if feedback_for else []
+        nbgrader(course_dir, "generate_feedback", a, "--force", *only)
     nbgrader(course_dir, "export")
     with (course_dir / "grades.csv").open() as f:
         return {(row["student_id"], row["assignment"]): float(row["score"]) for row in csv.DictReader(f)}

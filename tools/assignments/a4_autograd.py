@@ -229,7 +229,7 @@ checks.ok()
 # %% tests id=test_whole_engine points=1 needs=value
 a, b = Value(2.0), Value(-3.0)
 c = a * b + a
-c.backward()
+checks.call(c.backward, name="Value.backward")
 checks.assert_close(a.grad, -2.0, "a.grad for c = a * b + a")
 ### BEGIN HIDDEN TESTS
 def _expression(x, y, z):

@@ -1,0 +1,48 @@
+"""Every seeded mutant, run in-process: the notebook's cells are executed in order in one
+namespace (as a kernel would), and exactly the mutant's tests must fail, each with a
+diagnosis. Seconds for all of them; the nbgrader grading of a selection is in
+test_assignments_grading.py.
+"""
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+from course import checks, demo, mutants
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cells(nb):
+    """Execute the code cells; return {grade_id: message} of the test cells that fail."""
+    namespace = {"__name__": "__main__"}
+    failures = {}
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        meta = cell["metadata"].get("nbgrader", {})
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(cell["source"], f"<cell {meta.get('grade_id')}>", "exec"), namespace)
+        except Exception as error:          # a failing test cell, as nbgrader would score it
+            assert meta.get("grade"), f"non-test cell {meta.get('grade_id')} fails: {error!r}"
+            failures[meta["grade_id"]] = f"{type(error).__name__}: {error}"
+    return failures
+
+
+def source(assignment):
+    return demo.read_notebook(ROOT / "assignments" / assignment / f"{assignment}.ipynb")
+
+
+@pytest.mark.parametrize("assignment", demo.ASSIGNMENTS)
+def test_the_solution_passes_every_test_in_process(assignment):
+    assert run_cells(source(assignment)) == {}
+
+
+@pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=[m.name for m in mutants.MUTANTS])
+def test_every_mutant_fails_exactly_its_tests_with_a_diagnosis(mutant):
+    failures = run_cells(mutants.apply(mutant, source(mutant.assignment)))
+    assert set(failures) == mutant.lost, failures
+    assert all(text.startswith("Mistake: ") for text in failures.values()), failures
+    assert any(checks.MESSAGES[mutant.message] in text for text in failures.values()), failures
