@@ -81,7 +81,7 @@ def draw_value_graph(root, ax=None, show_grad=True, highlight=()):
             if n not in show_grad:
                 text += "\ngrad ?"
         ax.text(x, y, text, ha="center", va="center", fontsize=9,
-                family="monospace",
+                family="monospace", in_layout=False,
                 bbox=dict(boxstyle="round,pad=0.35", lw=1.5 if accent else 0.8,
                           fc=PALETTE["yellow"] if accent else "white",
                           ec=PALETTE["orange"] if accent else "0.3"))
@@ -169,7 +169,8 @@ def draw_confusion(ax, counts):
         for j in range(n):
             if counts[i, j]:
                 ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=7,
-                        color="white" if counts[i, j] > counts.max() / 2 else "black")
+                        color="white" if counts[i, j] > counts.max() / 2 else "black",
+                        in_layout=False)   # inside the axes: no need to measure for layout
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
     ax.set_xlabel("predicted digit")
