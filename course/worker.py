@@ -104,8 +104,8 @@ def _error(ename, evalue):
 
 
 def _is_learner_cell(cell):
-    meta = cell.metadata.get("nbgrader", {})
-    return meta.get("solution", False) or not (meta.get("grade", False) or meta.get("locked", False))
+    """An answer cell (where learners write; other unlocked cells may be the instructor's)."""
+    return cell.metadata.get("nbgrader", {}).get("solution", False)
 
 
 _SIGNALS = {24: "it used more CPU time than allowed (CPU limit)",
@@ -265,12 +265,16 @@ class SandboxedExecute(Execute):
                                          "the kernel (it did not answer); its test result comes from the "
                                          "notebook alone: look at it by hand", notebook))
                 continue
+            guarded = [c for c in nb.cells if c.cell_type == "code"
+                       and c.metadata.get("nbgrader", {}).get("grade")
+                       and c.metadata["nbgrader"].get("grade_id") in specs[i].get("grade_ids", [])]
+            passing = [c for c in guarded if not any(o.get("output_type") == "error" for o in c.outputs)]
+            if not passing:
+                continue  # the notebook's own tests already fail: nothing to overturn
             flags.append(intake.flag("outside-check", "outside the kernel, " + verdict, notebook))
-            for cell in nb.cells:
-                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if gid in specs[i].get("grade_ids", []) and cell.metadata["nbgrader"].get("grade"):
-                    cell.outputs.append(_error("OutsideCheckFailed", verdict + " (checked by the grader "
-                                               "outside the notebook, on inputs it chose)"))
+            for cell in passing:
+                cell.outputs.append(_error("OutsideCheckFailed", verdict + " (checked by the grader "
+                                           "outside the notebook, on inputs it chose)"))
 
 
 def _write_tree(base, files):

@@ -1,0 +1,98 @@
+"""Sequential `nbgrader autograde` against `course autograde`, side by side in one run.
+
+A demo class (``course.demo``: complete, partial, buggy and blank work) of 60 submissions spread
+over the assignments is graded twice, in two copies of the same course folder: once with plain
+`nbgrader autograde ASSIGNMENT` per assignment (sequential: nbgrader has no parallel mode) and
+once with `course autograde ASSIGNMENT` (worker processes, sandboxed pre-started kernels). It
+prints both times, the throughput ratio, and checks that both gradebooks hold the same grades.
+
+    python bench/bench_autograde.py [--submissions 60] [--jobs N]
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from course import demo
+from nbgrader.api import Gradebook
+
+ASSIGNMENTS = ["a1_neuron", "a2_forward", "a3_loss", "a4_autograd", "a5_backprop", "a6_training"]
+
+
+def build_class(root, n_submissions):
+    per = max(1, n_submissions // len(ASSIGNMENTS))
+    course = demo.make_course(root / "course", ASSIGNMENTS)
+    students = demo.invent_students(per, seed=3)
+    work = demo.invent_work(students, ASSIGNMENTS, seed=3)
+    total = 0
+    for a in ASSIGNMENTS:
+        demo.nbgrader(course, "generate_assignment", a, "--create", "--force")
+        source = demo.read_notebook(course / "assignments" / a / f"{a}.ipynb")
+        release = demo.read_notebook(course / "release" / a / f"{a}.ipynb")
+        for s in students:
+            w = work[s.id, a]
+            if w.kind == "missing":  # a submission folder is always there: grade its blank notebook
+                w = demo.Work("blank", (), None)
+            folder = course / "submitted" / s.id / a
+            folder.mkdir(parents=True)
+            demo.write_notebook(demo.submission(source, release, w), folder / f"{a}.ipynb")
+            (folder / "timestamp.txt").write_text("2026-01-01 12:00:00 UTC")
+            total += 1
+    return course, total
+
+
+def grades(course):
+    out = {}
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        for a in ASSIGNMENTS:
+            for sub in gb.assignment_submissions(a):
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        out[a, sub.student_id, g.name] = g.auto_score
+    return out
+
+
+def run(cmd, cwd):
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("--submissions", type=int, default=60)
+    p.add_argument("--jobs", type=int, default=0)
+    args = p.parse_args(argv)
+    bindir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        course, n = build_class(tmp, args.submissions)
+        plain = tmp / "plain"
+        shutil.copytree(course, plain)
+        t_plain = sum(run([str(bindir / "nbgrader"), "autograde", a], plain) for a in ASSIGNMENTS)
+        jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+        t_course = sum(run([str(bindir / "course"), "autograde", a, "--quiet", *jobs], course)
+                       for a in ASSIGNMENTS)
+        g_plain, g_course = grades(plain), grades(course)
+        same = g_plain == g_course
+        print(f"{n} submissions over {len(ASSIGNMENTS)} assignments, {os.cpu_count()} cores")
+        print(f"  nbgrader autograde (sequential): {t_plain:7.1f} s  {n / t_plain:5.2f} submissions/s")
+        print(f"  course autograde (parallel):     {t_course:7.1f} s  {n / t_course:5.2f} submissions/s")
+        print(f"  throughput ratio: {t_plain / t_course:.2f}x")
+        print(f"  identical grades: {same} ({len(g_plain)} test cells compared)")
+        if not same:
+            diff = sorted(k for k in set(g_plain) | set(g_course) if g_plain.get(k) != g_course.get(k))
+            print("  differences:", diff[:10])
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
