@@ -5,11 +5,13 @@ over the assignments is graded twice, in two copies of the same course folder: o
 `nbgrader autograde ASSIGNMENT` per assignment (sequential: nbgrader has no parallel mode) and
 once with `course autograde ASSIGNMENT` (worker processes, sandboxed pre-started kernels). It
 prints both times, the throughput ratio, and checks that both gradebooks hold the same grades.
+The two commands alternate assignment by assignment, so both see the same load.
 
     python bench/bench_autograde.py [--submissions 60] [--jobs N]
 """
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,13 +58,19 @@ def grades(course):
     return out
 
 
+def _children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run(cmd, cwd):
+    """(wall seconds, CPU seconds of the command and every process it waited for)."""
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def main(argv=None):
@@ -76,16 +84,22 @@ def main(argv=None):
         course, n = build_class(tmp, args.submissions)
         plain = tmp / "plain"
         shutil.copytree(course, plain)
-        t_plain = sum(run([str(bindir / "nbgrader"), "autograde", a], plain) for a in ASSIGNMENTS)
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-        t_course = sum(run([str(bindir / "course"), "autograde", a, "--quiet", *jobs], course)
-                       for a in ASSIGNMENTS)
+        t_plain = t_course = cpu_plain = cpu_course = 0.0
+        for a in ASSIGNMENTS:  # alternate, so both see the same load on a shared machine
+            wall, cpu = run([str(bindir / "nbgrader"), "autograde", a], plain)
+            t_plain, cpu_plain = t_plain + wall, cpu_plain + cpu
+            wall, cpu = run([str(bindir / "course"), "autograde", a, "--quiet", *jobs], course)
+            t_course, cpu_course = t_course + wall, cpu_course + cpu
+            print(f"  {a}: nbgrader {t_plain:6.1f} s, course {t_course:6.1f} s (cumulative)", flush=True)
         g_plain, g_course = grades(plain), grades(course)
         same = g_plain == g_course
         print(f"{n} submissions over {len(ASSIGNMENTS)} assignments, {os.cpu_count()} cores")
         print(f"  nbgrader autograde (sequential): {t_plain:7.1f} s  {n / t_plain:5.2f} submissions/s")
         print(f"  course autograde (parallel):     {t_course:7.1f} s  {n / t_course:5.2f} submissions/s")
         print(f"  throughput ratio: {t_plain / t_course:.2f}x")
+        print(f"  CPU per submission: nbgrader {cpu_plain / n:.2f} s, course {cpu_course / n:.2f} s "
+              f"(load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         print(f"  identical grades: {same} ({len(g_plain)} test cells compared)")
         if not same:
             diff = sorted(k for k in set(g_plain) | set(g_course) if g_plain.get(k) != g_course.get(k))

@@ -16,7 +16,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
@@ -293,7 +293,10 @@ def _progress(total, assignment, enabled):
 
 def _local_results(jobs, options):
     n = options.jobs or os.cpu_count() or 1
-    pool = ProcessPoolExecutor(max_workers=min(n, len(jobs)), mp_context=get_context("spawn"),
+    # fork: workers start with nbgrader, nbconvert and nbclient already imported (this module
+    # imports them through course.worker), instead of spending seconds importing them again
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(max_workers=min(n, len(jobs)), mp_context=get_context(method),
                                initializer=warm_up,
                                initargs=(options.limits, options.allow_bwrap, options.prestart))
     futures = {pool.submit(grade, job): fp for job, fp in jobs}

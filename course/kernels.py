@@ -16,7 +16,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import Any
 
-from .sandbox import Sandbox
+from .sandbox import Sandbox, kill_user
 
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
@@ -79,7 +79,6 @@ class Kernel:
             except OSError:
                 pass
         if self.sandbox.uid is not None:
-            from .sandbox import kill_user
             kill_user(self.sandbox.uid)
 
     def close(self):

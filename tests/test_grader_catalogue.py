@@ -150,3 +150,17 @@ def test_no_learner_process_survives(graded):
     if not detect().own_user:
         pytest.skip("kernels do not run as their own users here: " + detect().describe())
     assert orphaned_sandbox_processes() == []
+
+
+def test_the_report_shows_every_flagged_submission(graded, tmp_path):
+    from course.report import summarise, write_report
+    root, _, _ = graded
+    s = summarise(load_records(Course(root), fx.ASSIGNMENT))
+    flagged = {student for student, _ in s["flagged"]}
+    for bad in CATALOGUE:
+        if bad.flags:
+            assert bad.student in flagged, bad.name
+    assert "honest_1" not in flagged
+    page = open(write_report(root, fx.ASSIGNMENT, tmp_path / "r.html"), encoding="utf-8").read()
+    assert "not valid notebook JSON" in page and "outside the kernel" in page
+    assert s["graded"] == len(HONEST) + len(CATALOGUE)
