@@ -47,6 +47,7 @@ sandbox:
 # --- the book -----------------------------------------------------------------
 book: $(STAMP)
 	$(BIN)/python tools/book_assignments.py
+	$(BIN)/python tools/execute_chapters.py   # run the notebooks one per core, into the build's cache
 	$(BIN)/jupyter-book build . --builder html --warningiserror --keep-going --quiet
 	@echo "The book is in _build/html/index.html"
 

@@ -1,0 +1,183 @@
+"""Benchmark of the book: build times, site size, and how fast widgets answer in Chromium.
+
+    .venv/bin/python bench/bench_book.py          (or `make bench`, which runs every benchmark)
+
+Measured in one run, on a copy of the working tree in a temporary folder (the real _build/ is not
+touched):
+
+1. clean build: `make book` in the copy, with an empty build folder and an empty execution cache;
+2. no-change rebuild: `make book` again, with nothing changed;
+3. the size of the whole built site, and the largest page (HTML file), plus that page's weight with
+   every file it loads in Chromium;
+4. widget response: in headless Chromium, every slider and drop-down of every chapter is moved
+   with the keyboard several times; the time is from the key press to the first animation frame
+   after the widget shows its new view (when the browser paints it).
+
+Each figure is printed next to its target, with the ratio figure / target.
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from booksite import serve, widget_state  # noqa: E402
+
+TARGETS = {  # name: (target, unit)
+    "clean build": (120.0, "s"),
+    "no-change rebuild": (15.0, "s"),
+    "site size": (40.0, "MB"),
+    "largest page": (3.0, "MB"),
+    "widget response (median)": (50.0, "ms"),
+    "widget response (95th percentile)": (50.0, "ms"),
+}
+PRESSES_PER_CONTROL = 4
+SKIP = {".git", ".venv", "_build", ".hypothesis", ".pytest_cache", "node_modules", "__pycache__",
+        ".lock-venv", "source", "release", "submitted", "autograded", "feedback"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def copy_tree(dest):
+    """The working tree without builds, caches, the virtual environment or graded work."""
+    shutil.copytree(ROOT, dest, ignore=lambda d, names: [n for n in names if n in SKIP],
+                    symlinks=True)
+
+
+def make_book(tree):
+    """`make book` in ``tree`` with this project's virtual environment; returns seconds."""
+    bin_dir = ROOT / ".venv" / "bin"
+    stamp = ROOT / ".venv" / ".installed"
+    cmd = ["make", "-C", str(tree), "book", f"BIN={bin_dir}", f"STAMP={stamp}", "-o", str(stamp)]
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"`make book` failed in the copy:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def site_sizes(html_root):
+    files = [p for p in html_root.rglob("*") if p.is_file()]
+    pages = [p for p in files if p.suffix == ".html"]
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    return (sum(p.stat().st_size for p in files) / 1e6, largest.stat().st_size / 1e6,
+            str(largest.relative_to(html_root)))
+
+
+# In-page measurement: the time from a key press on a control to the first animation frame after
+# the widget shows a different view.
+ARM = """([w, shownSrc]) => {
+  const shown = eval(shownSrc);
+  const before = shown(w);
+  window.__response = new Promise(resolve => {
+    let t0 = null;
+    document.addEventListener('keydown', () => { t0 = performance.now(); },
+                              {once: true, capture: true});
+    const obs = new MutationObserver(() => {
+      if (t0 !== null && shown(w) !== before) {
+        obs.disconnect();
+        requestAnimationFrame(() => resolve(performance.now() - t0));
+      }
+    });
+    obs.observe(w, {subtree: true, childList: true, attributes: true, characterData: true});
+  });
+}"""
+SHOWN = """w => [...w.querySelectorAll('.course-view')]
+    .filter(v => v.getClientRects().length > 0).map(v => v.innerHTML).join('|')"""
+
+
+def widget_response_times(html_root):
+    """Milliseconds from key press to the repainted view, for every slider and drop-down."""
+    from playwright.sync_api import sync_playwright
+
+    pages = sorted(str(p.relative_to(html_root)) for p in (html_root / "chapters").glob("*.html")
+                   if widget_state(p.read_text(encoding="utf-8")))
+    times, heaviest = [], {}
+    with serve(html_root) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or
+                                    "/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        for path in pages:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            page = context.new_page()
+            loaded = []
+            page.on("response", lambda r: loaded.append(r))
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                base) or route.request.url.startswith("data:") else route.abort())
+            page.goto(base + path, wait_until="networkidle")
+            heaviest[path] = sum(len(r.body()) for r in loaded if r.status == 200) / 1e6
+            for widget in page.query_selector_all(".course-widget"):
+                widget.scroll_into_view_if_needed()
+                for control in widget.query_selector_all(".course-control"):
+                    target = control.query_selector('[role="slider"]') or control.query_selector(
+                        "select")
+                    if target is None:
+                        continue            # Play buttons run on a timer; sliders show speed
+                    for n in range(PRESSES_PER_CONTROL):
+                        at_end = target.evaluate(
+                            "t => t.tagName === 'SELECT' ? t.selectedIndex === t.options.length - 1"
+                            " : Number(t.getAttribute('aria-valuenow')) >= "
+                            "Number(t.getAttribute('aria-valuemax'))")
+                        key = ("ArrowUp" if target.evaluate("t => t.tagName") == "SELECT"
+                               else "ArrowLeft") if at_end else (
+                            "ArrowDown" if target.evaluate("t => t.tagName") == "SELECT"
+                            else "ArrowRight")
+                        page.evaluate(ARM, [widget, SHOWN])
+                        target.focus()
+                        page.keyboard.press(key)
+                        times.append(page.evaluate("() => window.__response"))
+            context.close()
+        browser.close()
+    return times, heaviest
+
+
+def report(results):
+    print(f"{'measure':36} {'measured':>10} {'target':>10} {'ratio':>7}")
+    for name, (target, unit) in TARGETS.items():
+        value = results[name]
+        flag = "ok" if value <= target else "OVER TARGET"
+        print(f"{name:36} {value:>8.2f} {unit:<2}{target:>7.1f} {unit:<2} {value / target:>6.2f}  "
+              f"{flag}")
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="bench-book-") as tmp:
+        tree = Path(tmp) / "course"
+        copy_tree(tree)
+        print(f"copy of the working tree in {tree}; {os.cpu_count()} cores", flush=True)
+        clean = make_book(tree)
+        print(f"clean build: {clean:.1f} s", flush=True)
+        rebuild = make_book(tree)
+        print(f"no-change rebuild: {rebuild:.1f} s", flush=True)
+        html_root = tree / "_build" / "html"
+        site_mb, page_mb, page_name = site_sizes(html_root)
+        times, weights = widget_response_times(html_root)
+    results = {
+        "clean build": clean,
+        "no-change rebuild": rebuild,
+        "site size": site_mb,
+        "largest page": page_mb,
+        "widget response (median)": statistics.median(times),
+        "widget response (95th percentile)": statistics.quantiles(times, n=20)[-1],
+    }
+    heaviest = max(weights, key=weights.get)
+    print(f"\nlargest page: {page_name}; {len(times)} widget responses measured "
+          f"(max {max(times):.1f} ms); heaviest page in the browser with everything it loads: "
+          f"{heaviest} at {weights[heaviest]:.2f} MB (scripts are shared and cached)\n")
+    report(results)
+    out = ROOT / "bench" / "results_book.json"
+    out.write_text(json.dumps({**results, "largest page name": page_name,
+                               "widget responses": len(times), "widget response max": max(times),
+                               "heaviest page load MB": weights[heaviest]}, indent=2) + "\n")
+    print(f"\nfigures written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
