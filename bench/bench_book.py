@@ -151,7 +151,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-book-") as tmp:
         tree = Path(tmp) / "course"
         copy_tree(tree)
-        print(f"copy of the working tree in {tree}; {os.cpu_count()} cores", flush=True)
+        load_before = os.getloadavg()[0]
+        print(f"copy of the working tree in {tree}; {os.cpu_count()} cores; load average "
+              f"{load_before:.1f} (other work on the machine slows every figure)", flush=True)
         clean = make_book(tree)
         print(f"clean build: {clean:.1f} s", flush=True)
         rebuild = make_book(tree)
@@ -167,6 +169,7 @@ def main():
         "widget response (median)": statistics.median(times),
         "widget response (95th percentile)": statistics.quantiles(times, n=20)[-1],
     }
+    load_after = os.getloadavg()[0]
     heaviest = max(weights, key=weights.get)
     print(f"\nlargest page: {page_name}; {len(times)} widget responses measured "
           f"(max {max(times):.1f} ms); heaviest page in the browser with everything it loads: "
@@ -175,7 +178,10 @@ def main():
     out = ROOT / "bench" / "results_book.json"
     out.write_text(json.dumps({**results, "largest page name": page_name,
                                "widget responses": len(times), "widget response max": max(times),
-                               "heaviest page load MB": weights[heaviest]}, indent=2) + "\n")
+                               "heaviest page load MB": weights[heaviest],
+                               "load average before, after": [load_before, load_after]},
+                              indent=2) + "\n")
+    print(f"load average before {load_before:.1f}, after {load_after:.1f}")
     print(f"\nfigures written to {out.relative_to(ROOT)}")
 
 

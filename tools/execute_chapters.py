@@ -9,7 +9,9 @@ are skipped, so a rebuild with nothing changed costs about a second here.
 
     python tools/execute_chapters.py            # from the repository root
 
-A notebook that fails stops the build here, with its traceback.
+This is only a speed-up: a notebook that fails here (a real error, or a kernel that did not start
+in time on a busy machine) is reported and left for Jupyter Book, which executes it again and
+fails the build, with the traceback, if the error is real.
 """
 import os
 import re
@@ -79,11 +81,12 @@ def main():
     failed = result.excepted + result.errored
     for uri in failed:
         record = cache.get_project_record(uri)
-        print(f"\nexecute_chapters: {Path(uri).relative_to(ROOT)} failed:\n{record.traceback}",
-              file=sys.stderr)
+        print(f"execute_chapters: {Path(uri).relative_to(ROOT)} did not run to the end here; "
+              "the book build executes it again and reports any error.\n"
+              f"{record.traceback or ''}", file=sys.stderr)
     print(f"execute_chapters: {len(result.succeeded)} executed in "
-          f"{time.perf_counter() - start:.0f} s, {len(failed)} failed", flush=True)
-    return 1 if failed else 0
+          f"{time.perf_counter() - start:.0f} s, {len(failed)} left to the book build", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
