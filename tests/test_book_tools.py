@@ -1,0 +1,46 @@
+"""tools/execute_chapters.py finds exactly the book's notebooks (the pages with code to run)."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def execute_chapters():
+    spec = importlib.util.spec_from_file_location("execute_chapters",
+                                                  ROOT / "tools" / "execute_chapters.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_toc_files_follow_parts_sections_and_globs(execute_chapters, tmp_path):
+    (tmp_path / "ch").mkdir()
+    for name in ("a1", "a2", "b1"):
+        (tmp_path / "ch" / f"{name}.md").write_text("# x\n")
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: intro\nparts:\n- caption: One\n  chapters:\n"
+                   "  - file: ch/b1\n    sections:\n    - glob: ch/a*\n")
+    execute_chapters.ROOT, saved = tmp_path, execute_chapters.ROOT
+    try:
+        assert execute_chapters.toc_files(toc) == ["intro", "ch/b1", "ch/a1", "ch/a2"]
+    finally:
+        execute_chapters.ROOT = saved
+
+
+def test_notebooks_are_the_toc_pages_with_code_cells(execute_chapters):
+    found = {p.relative_to(ROOT).as_posix() for p in execute_chapters.notebooks()}
+    assert {"chapters/01_backprop.md", "chapters/04_loss.md"} <= found
+    assert "intro.md" not in found          # prose only: nothing to execute
+    for path in found:
+        assert "```{code-cell}" in (ROOT / path).read_text(encoding="utf-8")
+
+
+def test_timeout_comes_from_the_book_config(execute_chapters, tmp_path):
+    config = tmp_path / "_config.yml"
+    config.write_text("execute:\n  timeout: 77\n")
+    assert execute_chapters.timeout_seconds(config) == 77
+    config.write_text("title: x\n")
+    assert execute_chapters.timeout_seconds(config) == 120
