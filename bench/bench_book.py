@@ -64,6 +64,15 @@ def make_book(tree):
     return seconds
 
 
+def execution_seconds(tree):
+    """{notebook: seconds its execution took} from the build's execution cache."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(tree / "_build" / ".jupyter_cache"))
+    return {Path(r.uri).name: r.data.get("execution_seconds", float("nan"))
+            for r in cache.list_cache_records()}
+
+
 def site_sizes(html_root):
     files = [p for p in html_root.rglob("*") if p.is_file()]
     pages = [p for p in files if p.suffix == ".html"]
@@ -156,6 +165,10 @@ def main():
               f"{load_before:.1f} (other work on the machine slows every figure)", flush=True)
         clean = make_book(tree)
         print(f"clean build: {clean:.1f} s", flush=True)
+        per_notebook = execution_seconds(tree)
+        print("  executing each notebook (two at a time): " + ", ".join(
+            f"{name} {sec:.1f} s" for name, sec in sorted(per_notebook.items(),
+                                                        key=lambda kv: -kv[1])), flush=True)
         rebuild = make_book(tree)
         print(f"no-change rebuild: {rebuild:.1f} s", flush=True)
         html_root = tree / "_build" / "html"
@@ -179,7 +192,8 @@ def main():
     out.write_text(json.dumps({**results, "largest page name": page_name,
                                "widget responses": len(times), "widget response max": max(times),
                                "heaviest page load MB": weights[heaviest],
-                               "load average before, after": [load_before, load_after]},
+                               "load average before, after": [load_before, load_after],
+                               "notebook execution seconds": per_notebook},
                               indent=2) + "\n")
     print(f"load average before {load_before:.1f}, after {load_after:.1f}")
     print(f"\nfigures written to {out.relative_to(ROOT)}")
