@@ -11,16 +11,20 @@ c.CourseDirectory.source_directory = "assignments"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
 # Submissions downloaded from an LMS go in downloaded/<assignment>/archive/, named
-# <assignment>_<student id>_attempt_<YYYY-MM-DD-hh-mm-ss>_<notebook>.ipynb;
+# <assignment>_<student id>_attempt_<YYYYMMDDThhmmss>_<notebook>.ipynb;
 # `nbgrader zip_collect <assignment>` files them under submitted/<student id>/.
 c.FileNameCollectorPlugin.named_regexp = (
-    r".*_(?P<student_id>[^_]+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>\w+)")
+    r".*_(?P<student_id>[^_]+)_attempt_(?P<timestamp>[0-9T]+)_(?P<file_id>\w+)")
 
 # Feedback shows each test's message but never the hidden tests' code.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# ...nor their lines quoted in tracebacks (course.feedback.HideHiddenTests keeps only "Error: message").
+from course.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors.append(HideHiddenTests)
 
 # Grading rules shared by `nbgrader autograde` and `course autograde` (same grades either way):
 # a deleted or stripped test cell is put back from the gradebook and graded, and a harmless

@@ -354,6 +354,7 @@ def autograde(root, assignment, options=None):
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
+        results.close()  # stops the workers (and their kernels) if the loop ended early
         bar.close()
     summary.seconds = time.monotonic() - start
     return summary

@@ -23,7 +23,8 @@ def _parser():
     a = sub.add_parser("autograde", help="grade submissions in parallel, each in a sandbox")
     a.add_argument("assignment")
     a.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per core)")
-    a.add_argument("--student", action="append", default=[], metavar="ID", help="only this student (repeatable)")
+    a.add_argument("--student", action="extend", nargs="+", default=[], metavar="ID",
+                   help="only these students")
     a.add_argument("--force", action="store_true", help="grade again submissions already graded")
     a.add_argument("--scheduler", default="", metavar="ADDRESS",
                    help="a Dask scheduler (tcp://host:8786): spread the grading over that cluster")
@@ -41,7 +42,7 @@ def _parser():
 
     f = sub.add_parser("feedback", help="write feedback HTML for learners (hidden tests removed)")
     f.add_argument("assignment")
-    f.add_argument("--student", action="append", default=[], metavar="ID")
+    f.add_argument("--student", action="extend", nargs="+", default=[], metavar="ID")
 
     r = sub.add_parser("report", help="write an HTML report of a graded assignment")
     r.add_argument("assignment")

@@ -148,3 +148,32 @@ def test_roster_mismatch_is_an_error_when_the_roster_is_closed(tmp_path, capsys)
 def test_not_a_course_folder(tmp_path, capsys):
     assert cli.main(["--root", str(tmp_path), "autograde", "a1_neuron"]) == 2
     assert "no nbgrader_config.py" in capsys.readouterr().err
+
+
+def test_interrupted_run_resumes(course_dir, both_ways, tmp_path):
+    """Ctrl-C mid-batch keeps what was merged; the same command then grades only the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    root = fx.copy_course(course_dir, tmp_path / "interrupted")
+    shutil.rmtree(root / ".course")
+    shutil.rmtree(root / "autograded")
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    proc = subprocess.Popen([sys.executable, "-m", "course.cli", "--root", str(root), "autograde",
+                             fx.ASSIGNMENT, "--jobs", "1", "--quiet", "--timeout", "30"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    records = root / ".course" / fx.ASSIGNMENT
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (records.exists() and any(records.glob("*.json"))):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    done = sorted(p.stem for p in records.glob("*.json"))
+    assert 1 <= len(done) < len(CLASS), (out, err)
+    assert proc.returncode == 130 and "run the same command again to resume" in out, (out, err)
+    rest = autograde(root, fx.ASSIGNMENT, Options(jobs=1, limits=LIMITS, progress=False))
+    assert sorted(rest.skipped) == done
+    assert sorted(rest.graded) == sorted(set(CLASS) - set(done))
+    assert gradebook_rows(root, CLASS) == gradebook_rows(both_ways[0], CLASS)
