@@ -56,8 +56,9 @@ test: $(STAMP) browser sandbox book
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # --- learners and instructors -------------------------------------------------
+# (--allow-root only when run as root, e.g. in a container: Jupyter refuses root otherwise)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 grade: $(STAMP)
 	$(BIN)/python -m course.demo

@@ -42,7 +42,7 @@ LAST = ["Lovelace", "Turing", "Hopper", "Shannon", "Johnson", "Backus", "Liskov"
 # How an LMS export names a downloaded notebook; FileNameCollectorPlugin.named_regexp in
 # nbgrader_config.py reads the student id and the notebook name back from it.
 LMS_NAME = "{assignment}_{student}_attempt_{timestamp}_{assignment}.ipynb"
-LMS_REGEXP = r".*_(?P<student_id>[^_]+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>\w+)"
+LMS_REGEXP = r".*_(?P<student_id>[^_]+)_attempt_(?P<timestamp>[0-9T]+)_(?P<file_id>\w+)"
 
 Student = namedtuple("Student", "id first_name last_name email")
 Work = namedtuple("Work", "kind done mutant")      # done: solution cells written; mutant or None
@@ -142,10 +142,15 @@ def lms_download(course_dir, assignment, notebooks):
     folder = Path(course_dir) / "downloaded" / assignment / "archive"
     folder.mkdir(parents=True, exist_ok=True)
     for k, (student_id, nb) in enumerate(sorted(notebooks.items())):
-        name = LMS_NAME.format(assignment=assignment, student=student_id,
-                               timestamp=f"2026-11-20-09-{k // 60:02d}-{k % 60:02d}")
-        write_notebook(nb, folder / name)
+        write_notebook(nb, folder / lms_name(assignment, student_id, k))
     return folder
+
+
+def lms_name(assignment, student_id, k):
+    """The file name of the k-th downloaded submission (submitted k seconds after 9:00)."""
+    hours, rest = divmod(k, 3600)
+    stamp = f"20261120T{9 + hours:02d}{rest // 60:02d}{rest % 60:02d}"
+    return LMS_NAME.format(assignment=assignment, student=student_id, timestamp=stamp)
 
 
 def grade_class(course_dir, students, work, assignments, feedback_for=None, via_lms=True):

@@ -62,6 +62,11 @@ MUTANTS = [
     Mutant("a3_loss", "cross_entropy_gradient_not_averaged", "softmax_cross_entropy",
            "    dlogits /= n\n", "",
            {"test_cross_entropy_gradient"}, "missing_average"),
+    Mutant("a3_loss", "cross_entropy_calls_reference", "softmax_cross_entropy",
+           "    n = logits.shape[0]\n",
+           "    import importlib\n    return importlib.import_module('nanoprop.losses')"
+           ".softmax_cross_entropy(logits, labels)\n",
+           {"test_cross_entropy_value", "test_cross_entropy_gradient"}, "calls_reference"),
     # --- a4: the autograd engine -------------------------------------------------------------
     Mutant("a4_autograd", "mul_gradients_swapped", "value",
            "self.grad += other.data * out.grad\n            other.grad += self.data * out.grad",

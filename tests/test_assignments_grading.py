@@ -2,10 +2,13 @@
 
 A course folder (in a temporary directory) holds a "class" of special students: the
 instructor's solution, the released blank, and one student per seeded mutant. The
-assignments are graded in two groups, each once per session in its own folder, so that the
-two groups can run on the two test workers side by side; every test reads the results.
+assignments are graded in two groups, each once per test run in its own folder: the first
+test worker to need a group grades it (holding a file lock), any other worker waits and
+reads the same results, so the two groups can be graded side by side on two workers.
 """
+import fcntl
 import json
+import os
 import re
 import subprocess
 import sys
@@ -33,15 +36,15 @@ def _student_id(i):
 
 
 def by_group(values, assignment_of=lambda v: v, ids=None):
-    """Parameters that run on the worker grading their assignment's group."""
+    """Parameters ordered group by group (and marked with their group for --dist loadgroup)."""
+    values = sorted(values, key=lambda v: GROUP_OF[assignment_of(v)])
     return [pytest.param(v, id=ids(v) if ids else None,
                          marks=pytest.mark.xdist_group(f"grading-{GROUP_OF[assignment_of(v)]}"))
             for v in values]
 
 
-def grade_group(course_dir, assignments):
-    """Grade solution, blank and every mutant of these assignments; return the results."""
-    course_dir = demo.make_course(course_dir, assignments)
+def validity_class(assignments):
+    """The special students and their work: solution, blank and one per graded mutant."""
     students = [demo.Student("solution", "Sol", "Ution", "sol@example.edu"),
                 demo.Student("blank", "Bl", "Ank", "blank@example.edu")]
     students += [demo.Student(_student_id(i), "Mu", m.name, f"m{i}@example.edu")
@@ -54,20 +57,44 @@ def grade_group(course_dir, assignments):
         for i, m in enumerate(MUTANTS):
             work[_student_id(i), a] = (demo.Work("buggy", cells, m) if m.assignment == a
                                        else demo.Work("missing", (), None))
-    exported = demo.grade_class(course_dir, students, work, assignments, feedback_for="blank", via_lms=False)
-    return course_dir, work, exported
+    return students, work
 
 
 @pytest.fixture(scope="session")
 def grading_results(tmp_path_factory):
-    cache = {}
+    """results(assignment) -> (course folder, work, exported grades) of its group."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent                     # the folder all workers of this run share
+
+    def grade(group, wait):
+        """Grade the group unless done; without wait, give up if another worker holds it."""
+        assignments = [a for a in GROUPS[group] if a in ASSIGNMENTS]
+        folder = shared / f"assignment-validity-{group}"
+        done = folder / "exported.json"
+        with open(shared / f"assignment-validity-{group}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                return None
+            if not done.exists():
+                students, work = validity_class(assignments)
+                exported = demo.grade_class(demo.make_course(folder / "course", assignments), students,
+                                            work, assignments, feedback_for="blank", via_lms=False)
+                done.write_text(json.dumps([[s, a, x] for (s, a), x in exported.items()]))
+        return folder
 
     def results(assignment):
         group = GROUP_OF[assignment]
-        if group not in cache:
-            folder = tmp_path_factory.mktemp(f"validity{group}") / "course"
-            cache[group] = grade_group(folder, [a for a in GROUPS[group] if a in ASSIGNMENTS])
-        return cache[group]
+        folder = grade(group, wait=False)
+        if folder is None:                  # another worker is grading it: grade the others meanwhile
+            for other in range(len(GROUPS)):
+                if other != group:
+                    grade(other, wait=False)
+            folder = grade(group, wait=True)
+        _, work = validity_class([a for a in GROUPS[group] if a in ASSIGNMENTS])
+        exported = {(s, a): x for s, a, x in json.loads((folder / "exported.json").read_text())}
+        return folder / "course", work, exported
     return results
 
 
@@ -162,3 +189,61 @@ def test_nbgrader_validate_passes_on_a_correct_notebook(grading_results, assignm
     blank = Path(course_dir) / "submitted" / "blank" / assignment / f"{assignment}.ipynb"
     out = demo.nbgrader(course_dir, "validate", str(blank), check=False)
     assert "Success!" not in out and checks.MESSAGES["not_written"] in out, out[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", by_group(["a1_neuron"]))
+def test_jupyterlab_serves_the_release_and_its_validate_button_passes(grading_results, assignment):
+    """What `make lab` gives a learner: JupyterLab on the course folder, the released notebook,
+    and nbgrader's Validate extension (the button calls /assignments/validate)."""
+    import json as _json
+    import secrets
+    import socket
+    import time
+    import urllib.parse
+    import urllib.request
+
+    course_dir, _, _ = grading_results(assignment)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    log = open(Path(course_dir).parent / "jupyterlab.log", "w")
+    as_root = ["--allow-root"] if os.getuid() == 0 else []      # as `make lab` does
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
+         "--ip=127.0.0.1", f"--ServerApp.token={token}", f"--ServerApp.root_dir={course_dir}", *as_root],
+        cwd=course_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def request(path, data=None):
+        req = urllib.request.Request(base + path, data=data, headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(req, timeout=120) as response:
+            return response.status, response.read().decode()
+
+    try:
+        for _ in range(600):                      # the server needs a few seconds to start
+            try:
+                request("/api/status")
+                break
+            except OSError:
+                assert server.poll() is None, Path(log.name).read_text()[-3000:]
+                time.sleep(0.5)
+        status, page = request("/lab")
+        assert status == 200 and "JupyterLab" in page
+        status, body = request(f"/api/contents/release/{assignment}/{assignment}.ipynb")
+        assert _json.loads(body)["type"] == "notebook"
+        _, body = request("/nbgrader_version?version=" + urllib.parse.quote(__import__("nbgrader").__version__))
+        assert _json.loads(body)["success"] is True
+        path = f"submitted/solution/{assignment}/{assignment}.ipynb"
+        _, body = request("/assignments/validate", data=urllib.parse.urlencode({"path": path}).encode())
+        result = _json.loads(body)
+        assert result["success"] is True and not result["value"].get("failed"), result
+        path = f"release/{assignment}/{assignment}.ipynb"
+        _, body = request("/assignments/validate", data=urllib.parse.urlencode({"path": path}).encode())
+        assert _json.loads(body)["value"].get("failed"), "the blank release should not validate"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
