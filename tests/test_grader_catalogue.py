@@ -5,7 +5,9 @@ expected ones, the expected flags are raised with a message, the learner's origi
 unchanged, and nothing outside the learner's folder changed. Honest submissions in the same batch
 get their correct grades.
 """
+import fcntl
 import hashlib
+import json
 import os
 import socket
 import sqlite3
@@ -21,7 +23,7 @@ from course.sandbox import FIRST_UID, UID_SLOTS, Limits, detect
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.xdist_group("grader_catalogue")]
 
-LIMITS = Limits(notebook_timeout=25, cpu_seconds=40, memory_bytes=1024 * 2**20,
+LIMITS = Limits(notebook_timeout=40, cpu_seconds=60, memory_bytes=1024 * 2**20,
                 max_output_bytes=256 * 1024)
 HONEST = {"honest_1": fx.CORRECT, "honest_2": fx.CORRECT,
           "honest_wrong": dict(fx.CORRECT, neuron=fx.WRONG_NEURON)}
@@ -52,9 +54,10 @@ def orphaned_sandbox_processes():
     return found
 
 
-@pytest.fixture(scope="session")
-def graded(tmp_path_factory):
-    root = fx.make_course(tmp_path_factory.mktemp("catalogue_course"))
+def grade_catalogue(root):
+    """Build the course with every bad and honest submission, grade it in one batch; return the
+    summary and the fingerprints of everything that must not change."""
+    fx.make_course(root)
     for student, answers in HONEST.items():
         fx.write_submission(root, student, fx.answered(root, answers))
     listener = socket.socket()
@@ -67,13 +70,32 @@ def graded(tmp_path_factory):
         bad.build(root, bad.student, ctx)
     before = {"submitted": tree_hashes(root / "submitted"),
               "reference": tree_hashes(os.path.dirname(nanoprop.__file__)),
-              "config": (root / "nbgrader_config.py").read_bytes(),
+              "config": hashlib.sha256((root / "nbgrader_config.py").read_bytes()).hexdigest(),
               "source": tree_hashes(root / "assignments")}
     try:
         summary = autograde(root, fx.ASSIGNMENT, Options(jobs=2, limits=LIMITS, progress=False))
     finally:
         listener.close()
-    return root, summary, before
+    return {"graded": summary.graded, "failed": summary.failed, "interrupted": summary.interrupted,
+            "before": before}
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """(course folder, summary, fingerprints): graded once per test run, even with several test
+    workers (pytest-xdist here does not keep a group on one worker): the first worker to need it
+    grades under a file lock, the others wait and read the result."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    root, done = shared / "grader-catalogue" / "course", shared / "grader-catalogue" / "summary.json"
+    with open(shared / "grader-catalogue.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            root.mkdir(parents=True)
+            done.write_text(json.dumps(grade_catalogue(root)))
+    result = json.loads(done.read_text())
+    return root, result, result["before"]
 
 
 def scores(root, student):
@@ -95,8 +117,8 @@ def test_the_catalogue_is_big_enough():
 def test_the_batch_completes(graded):
     root, summary, _ = graded
     everyone = set(HONEST) | {b.student for b in CATALOGUE}
-    assert set(summary.graded) == everyone, f"not graded: {everyone - set(summary.graded)}"
-    assert not summary.failed and not summary.interrupted
+    assert set(summary["graded"]) == everyone, f"not graded: {everyone - set(summary['graded'])}"
+    assert not summary["failed"] and not summary["interrupted"]
 
 
 def test_honest_submissions_get_their_grades(graded):
@@ -133,7 +155,7 @@ def test_original_submissions_are_unchanged(graded):
 def test_nothing_outside_the_learners_folder_changed(graded):
     root, _, before = graded
     assert tree_hashes(os.path.dirname(nanoprop.__file__)) == before["reference"]
-    assert (root / "nbgrader_config.py").read_bytes() == before["config"]
+    assert hashlib.sha256((root / "nbgrader_config.py").read_bytes()).hexdigest() == before["config"]
     assert tree_hashes(root / "assignments") == before["source"]
 
 
