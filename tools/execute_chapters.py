@@ -5,7 +5,9 @@ the other while it reads them, so on a 2-core machine one core idles through mos
 build. This script runs the same notebooks, one per core, and stores the results in the same
 cache (`_build/.jupyter_cache`, `execute_notebooks: cache` in _config.yml), so the build then
 finds every notebook already executed. Notebooks whose code has not changed since the last build
-are skipped, so a rebuild with nothing changed costs about a second here.
+are skipped, and when no notebook file changed at all (same names, sizes and modification times as
+at the last complete run) the script stops at once, so a rebuild with nothing changed costs a
+fraction of a second here.
 
     python tools/execute_chapters.py            # from the repository root
 
@@ -13,6 +15,7 @@ This is only a speed-up: a notebook that fails here (a real error, or a kernel t
 in time on a busy machine) is reported and left for Jupyter Book, which executes it again and
 fails the build, with the traceback, if the error is real.
 """
+import hashlib
 import os
 import re
 import sys
@@ -20,11 +23,10 @@ import time
 from pathlib import Path
 
 import yaml
-from jupyter_cache import get_cache
-from jupyter_cache.executors import load_executor
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
+STAMP = CACHE / "execute_chapters.stamp"     # fingerprint of the notebooks last brought up to date
 READER = {"type": "plugin", "name": "myst_nb_md"}     # how MyST-NB reads a .md notebook
 CODE_CELL = re.compile(r"^```\{code-cell\}", re.M)
 
@@ -61,9 +63,26 @@ def timeout_seconds(config=ROOT / "_config.yml"):
     return int(yaml.safe_load(config.read_text()).get("execute", {}).get("timeout", 120))
 
 
+def fingerprint(paths):
+    """Changes whenever a notebook is added, removed or edited (name, size, modification time)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        st = path.stat()
+        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def main():
+    books = notebooks()
+    stamp = fingerprint(books)
+    if STAMP.is_file() and STAMP.read_text() == stamp:
+        print(f"execute_chapters: all {len(books)} notebooks unchanged since the last run")
+        return 0
+    from jupyter_cache import get_cache                 # imported only when there is work
+    from jupyter_cache.executors import load_executor
+
     cache = get_cache(str(CACHE))
-    wanted = {str(p) for p in notebooks()}
+    wanted = {str(p) for p in books}
     for record in cache.list_project_records():        # pages removed from the book
         if record.uri not in wanted:
             cache.remove_nb_from_project(record.pk)
@@ -72,6 +91,7 @@ def main():
     stale = [r for r in cache.list_unexecuted() if r.uri in wanted]
     if not stale:
         print(f"execute_chapters: all {len(wanted)} notebooks are cached")
+        STAMP.write_text(stamp)
         return 0
     start = time.perf_counter()
     print(f"execute_chapters: executing {len(stale)} of {len(wanted)} notebooks on "
@@ -86,6 +106,8 @@ def main():
               f"{record.traceback or ''}", file=sys.stderr)
     print(f"execute_chapters: {len(result.succeeded)} executed in "
           f"{time.perf_counter() - start:.0f} s, {len(failed)} left to the book build", flush=True)
+    if not failed:
+        STAMP.write_text(stamp)
     return 0
 
 
