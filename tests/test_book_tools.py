@@ -44,3 +44,14 @@ def test_timeout_comes_from_the_book_config(execute_chapters, tmp_path):
     assert execute_chapters.timeout_seconds(config) == 77
     config.write_text("title: x\n")
     assert execute_chapters.timeout_seconds(config) == 120
+
+
+def test_fingerprint_changes_when_a_notebook_changes(execute_chapters, tmp_path):
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text("one")
+    b.write_text("two")
+    first = execute_chapters.fingerprint([a, b])
+    assert execute_chapters.fingerprint([b, a]) == first          # order does not matter
+    a.write_text("one, edited")
+    assert execute_chapters.fingerprint([a, b]) != first
+    assert execute_chapters.fingerprint([a]) != execute_chapters.fingerprint([a, b])
