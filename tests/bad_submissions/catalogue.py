@@ -37,6 +37,7 @@ class Bad:
     flags: set = field(default_factory=set)     # flag kinds that must be raised
     output_must_not_contain: str = ""           # text that must not appear in the graded outputs
     student: str = ""
+    needs_jail: bool = False                    # only safe to run inside bubblewrap as its own user
 
     @property
     def total(self):
@@ -279,7 +280,7 @@ CATALOGUE = [
     Bad("memory_bomb", "Allocates memory without end: it hits the memory limit (MemoryError or the kernel "
         "is stopped); the machine and the batch are unharmed.", memory_bomb, FULL),
     Bad("process_spawning", "Starts processes in a loop: the process limit stops it; every process it "
-        "started is killed when the notebook ends.", process_spawning, FULL),
+        "started is killed when the notebook ends.", process_spawning, FULL, needs_jail=True),
     Bad("sys_exit", "Calls sys.exit: IPython turns it into an error in that cell; the rest is graded.",
         sys_exit, FULL),
     Bad("os_exit", "Calls os._exit, which ends the kernel: the cells after it are marked 'not run' and "
@@ -290,7 +291,7 @@ CATALOGUE = [
         "buffers output); the batch goes on and earlier tests keep their points.", huge_output, NEURON_ZERO),
     Bad("write_outside", "Tries to write the gradebook, another learner's notebook, the reference package, "
         "the course config: nothing outside its own folder changes.", write_outside, FULL,
-        output_must_not_contain="WROTE"),
+        output_must_not_contain="WROTE", needs_jail=True),
     Bad("monkeypatch_helpers", "Replaces numpy.allclose and isclose by 'always true' with wrong answers: "
         "the in-notebook tests pass, the outside check fails both; flagged.", monkeypatch_helpers, ZERO,
         {"outside-check"}),
@@ -305,9 +306,9 @@ CATALOGUE = [
     Bad("copy_nanoprop", "Copies the reference's sigmoid line for line: the code is correct so it keeps its "
         "points, but it is flagged for the instructor to judge.", copy_nanoprop, FULL, {"copied-reference"}),
     Bad("read_hidden_tests", "Searches the disk for the source notebook and the gradebook: the jail shows it "
-        "neither.", read_hidden_tests, FULL, output_must_not_contain="LEAKED"),
+        "neither.", read_hidden_tests, FULL, output_must_not_contain="LEAKED", needs_jail=True),
     Bad("network_call", "Opens a network connection: there is no network in the jail.", network_call, FULL,
-        output_must_not_contain="NETWORK OPEN"),
+        output_must_not_contain="NETWORK OPEN", needs_jail=True),
     Bad("non_ascii", "Non-ASCII identifiers, comments and student id: graded normally.", non_ascii, FULL,
         student="élève_ñø"),
     Bad("shadow_numpy", "Submits a numpy.py that makes every comparison true: not given to the kernel, "
