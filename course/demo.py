@@ -109,10 +109,27 @@ def nbgrader(course_dir, *args, check=True):
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     cmd = [str(Path(bin_dir) / "nbgrader"), *args]
     proc = subprocess.run(cmd, cwd=course_dir, env=env, capture_output=True, text=True)
+    output = proc.stdout + proc.stderr
     if check and proc.returncode != 0:
+        errors = [line for line in output.splitlines()
+                  if "Error" in line or "error" in line or "Traceback" in line][-40:]
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed in {course_dir}:\n"
-                           f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc.stdout + proc.stderr
+                           + "\n".join(errors) + f"\n... the last of its output:\n{output[-3000:]}")
+    return output
+
+
+def autograde(course_dir, assignment, attempts=2):
+    """`nbgrader autograde`, tried again if it fails (a kernel that cannot start on a busy
+    machine stops the whole command; the second run regrades everything)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return nbgrader(course_dir, "autograde", assignment, "--force",
+                            "--Execute.startup_timeout=300")
+        except RuntimeError as error:
+            if attempt == attempts:
+                raise
+            print(f"autograde {assignment} failed, trying again:\n{str(error)[:2000]}",
+                  file=sys.stderr, flush=True)
 
 
 def make_course(course_dir, assignments):
@@ -175,7 +192,7 @@ def grade_class(course_dir, students, work, assignments, feedback_for=None, via_
         else:
             for student_id, nb in notebooks.items():
                 write_notebook(nb, course_dir / "submitted" / student_id / a / f"{a}.ipynb")
-        nbgrader(course_dir, "autograde", a, "--force")
+        autograde(course_dir, a)
         only = ["--student", feedback_for] if feedback_for else []
         nbgrader(course_dir, "generate_feedback", a, "--force", *only)
     nbgrader(course_dir, "export")
