@@ -32,3 +32,11 @@ c.GenerateFeedback.preprocessors.append(HideHiddenTests)
 c.OverwriteCells.add_missing_cells = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning"
+# nbgrader's own sanitising steps, plus course.sanitize.RepairMetadata: without it a duplicated
+# or renamed test cell stops add_missing_cells with "KeyError: 'grade_id'" (nothing is graded).
+from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,  # noqa: E402
+                                    OverwriteCells, OverwriteKernelspec)
+from course.sanitize import RepairMetadata  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RepairMetadata, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata]

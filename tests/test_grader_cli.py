@@ -6,12 +6,14 @@
 - feedback never shows the hidden tests; the report has its plots and the flagged list;
 - errors (unknown assignment, misplaced submission, roster mismatch) say what to do.
 """
+import fcntl
 import json
+import os
 import shutil
 
 import pytest
 
-from bad_submissions import fixture as fx
+from bad_submissions import catalogue, fixture as fx
 from course import cli
 from course.autograde import Course, Options, autograde, load_records
 from course.sandbox import Limits
@@ -40,28 +42,58 @@ def gradebook_rows(root, students):
     return rows
 
 
-@pytest.fixture(scope="session")
-def course_dir(tmp_path_factory):
-    root = fx.make_course(tmp_path_factory.mktemp("cli_course"))
-    for student, answers in CLASS.items():
-        fx.write_submission(root, student, fx.answered(root, answers))
-    return root
+# Tampered submissions graded both ways too: nbgrader's repairs must give the same grades.
+TAMPERED = {"eve_dup": catalogue.duplicated_cells, "fay_deleted": catalogue.deleted_test_cell,
+            "gus_stripped": catalogue.stripped_test_metadata, "hal_warning": catalogue.stderr_warning}
+EVERYONE = sorted(CLASS) + sorted(TAMPERED)
+
+
+def _shared_folder(tmp_path_factory):
+    shared = tmp_path_factory.getbasetemp()
+    return shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
 
 
 @pytest.fixture(scope="session")
-def both_ways(course_dir, tmp_path_factory):
-    """The class graded by plain nbgrader (in a copy) and by course autograde."""
-    plain = fx.copy_course(course_dir, tmp_path_factory.mktemp("plain") / "course")
-    fx.nbgrader_cmd(plain, "autograde", fx.ASSIGNMENT)
-    summary = autograde(course_dir, fx.ASSIGNMENT, Options(jobs=2, limits=LIMITS, progress=False))
-    return plain, summary
+def graded_both_ways(tmp_path_factory):
+    """(course folder graded by `course`, copy graded by plain nbgrader, who `course` graded).
+
+    Built once per test run even with several test workers (a file lock; pytest-xdist here does
+    not keep a group on one worker). Tests treat both folders as read-only: those that change
+    things work on a copy."""
+    base = _shared_folder(tmp_path_factory) / "grader-cli"
+    root, plain, done = base / "course", base / "plain", base / "graded.json"
+    with open(str(base) + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            fx.make_course(root)
+            for student, answers in CLASS.items():
+                fx.write_submission(root, student, fx.answered(root, answers))
+            for student, build in TAMPERED.items():
+                build(root, student, None)
+            fx.copy_course(root, plain)
+            fx.nbgrader_cmd(plain, "autograde", fx.ASSIGNMENT)
+            summary = autograde(root, fx.ASSIGNMENT, Options(jobs=2, limits=LIMITS, progress=False))
+            done.write_text(json.dumps(sorted(summary.graded)))
+    return root, plain, json.loads(done.read_text())
+
+
+@pytest.fixture
+def course_dir(graded_both_ways):
+    return graded_both_ways[0]
+
+
+@pytest.fixture
+def both_ways(graded_both_ways):
+    return graded_both_ways[1], graded_both_ways[2]
 
 
 def test_same_grades_as_plain_nbgrader(course_dir, both_ways):
-    plain, summary = both_ways
-    assert sorted(summary.graded) == sorted(CLASS)
-    ours, theirs = gradebook_rows(course_dir, CLASS), gradebook_rows(plain, CLASS)
+    plain, graded = both_ways
+    assert graded == EVERYONE
+    ours, theirs = gradebook_rows(course_dir, EVERYONE), gradebook_rows(plain, EVERYONE)
     assert ours == theirs
+    for student in TAMPERED:
+        assert ours[student, fx.NOTEBOOK, "test_neuron"][0] == (0.0 if student == "gus_stripped" else 3.0)
     assert ours["ana", fx.NOTEBOOK, "test_neuron"][0] == 3.0
     assert ours["ben", fx.NOTEBOOK, "test_neuron"][0] == 0.0
 
@@ -75,17 +107,18 @@ def test_autograded_notebooks_like_nbgrader(course_dir, both_ways):
         assert oct(ours.stat().st_mode & 0o777) == oct(theirs.stat().st_mode & 0o777)
 
 
-def test_resume_skips_graded_unless_forced(course_dir, both_ways):
-    again = autograde(course_dir, fx.ASSIGNMENT, Options(jobs=1, limits=LIMITS, progress=False))
-    assert sorted(again.skipped) == sorted(CLASS) and again.graded == []
+def test_resume_skips_graded_unless_forced(course_dir, tmp_path):
+    root = fx.copy_course(course_dir, tmp_path / "resume")
+    again = autograde(root, fx.ASSIGNMENT, Options(jobs=1, limits=LIMITS, progress=False))
+    assert sorted(again.skipped) == EVERYONE and again.graded == []
     # a changed submission is graded again; --student limits the run
-    fx.write_submission(course_dir, "dan", fx.answered(course_dir, fx.CORRECT))
-    changed = autograde(course_dir, fx.ASSIGNMENT, Options(jobs=1, limits=LIMITS, progress=False))
+    fx.write_submission(root, "dan", fx.answered(root, fx.CORRECT))
+    changed = autograde(root, fx.ASSIGNMENT, Options(jobs=1, limits=LIMITS, progress=False))
     assert changed.graded == ["dan"]
-    forced = autograde(course_dir, fx.ASSIGNMENT,
+    forced = autograde(root, fx.ASSIGNMENT,
                        Options(jobs=1, students=("ana",), force=True, limits=LIMITS, progress=False))
     assert forced.graded == ["ana"] and forced.skipped == []
-    assert gradebook_rows(course_dir, ["dan"])["dan", fx.NOTEBOOK, "test_neuron"][0] == 3.0
+    assert gradebook_rows(root, ["dan"])["dan", fx.NOTEBOOK, "test_neuron"][0] == 3.0
 
 
 def test_dask_cluster_gives_the_same_grades(course_dir, both_ways, tmp_path):
@@ -96,19 +129,20 @@ def test_dask_cluster_gives_the_same_grades(course_dir, both_ways, tmp_path):
                                   dashboard_address=None) as cluster:
         summary = autograde(other, fx.ASSIGNMENT, Options(scheduler=cluster.scheduler_address,
                                                           force=True, limits=LIMITS, progress=False))
-    assert sorted(summary.graded) == sorted(CLASS)
-    assert gradebook_rows(other, CLASS) == gradebook_rows(both_ways[0], CLASS)
+    assert sorted(summary.graded) == EVERYONE
+    assert gradebook_rows(other, EVERYONE) == gradebook_rows(both_ways[0], EVERYONE)
 
 
-def test_feedback_hides_hidden_tests(course_dir, both_ways, capsys):
-    assert cli.main(["--root", str(course_dir), "feedback", fx.ASSIGNMENT, "--student", "ben"]) == 0
-    html = (course_dir / "feedback" / "ben" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.html").read_text()
+def test_feedback_hides_hidden_tests(course_dir, tmp_path):
+    root = fx.copy_course(course_dir, tmp_path / "feedback")
+    assert cli.main(["--root", str(root), "feedback", fx.ASSIGNMENT, "--student", "ben"]) == 0
+    html = (root / "feedback" / "ben" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.html").read_text()
     assert "reference_neuron" not in html and "BEGIN HIDDEN TESTS" not in html
     assert "hidden tests ran here" in html
     assert "AssertionError" in html  # the outcome is still shown
 
 
-def test_report_has_plots_and_flags(course_dir, both_ways, tmp_path):
+def test_report_has_plots_and_flags(course_dir, tmp_path):
     out = tmp_path / "report.html"
     assert cli.main(["--root", str(course_dir), "report", fx.ASSIGNMENT, "--output", str(out)]) == 0
     page = out.read_text()
@@ -117,7 +151,7 @@ def test_report_has_plots_and_flags(course_dir, both_ways, tmp_path):
                     "Most common feedback messages", "Flagged submissions"):
         assert heading in page
     records = load_records(Course(course_dir), fx.ASSIGNMENT)
-    assert {r["student"] for r in records} == set(CLASS)
+    assert {r["student"] for r in records} == set(EVERYONE)
 
 
 def test_unknown_assignment_says_what_to_do(course_dir, capsys):
@@ -145,14 +179,22 @@ def test_roster_mismatch_is_an_error_when_the_roster_is_closed(tmp_path, capsys)
     assert not (root / "autograded").exists()  # nothing graded, nothing lost
 
 
+def test_fixture_follows_the_course_grading_rules():
+    """The fixture course grades with the same nbgrader rules as the course's own config."""
+    from pathlib import Path
+    repo = (Path(__file__).parents[1] / "nbgrader_config.py").read_text()
+    for line in fx.CONFIG.splitlines():
+        if line.startswith(("c.OverwriteCells", "c.IgnorePattern", "c.Autograde.sanitize")):
+            assert line in repo, line
+
+
 def test_not_a_course_folder(tmp_path, capsys):
     assert cli.main(["--root", str(tmp_path), "autograde", "a1_neuron"]) == 2
     assert "no nbgrader_config.py" in capsys.readouterr().err
 
 
-def test_interrupted_run_resumes(course_dir, both_ways, tmp_path):
+def test_interrupted_run_resumes(course_dir, tmp_path):
     """Ctrl-C mid-batch keeps what was merged; the same command then grades only the rest."""
-    import os
     import signal
     import subprocess
     import sys
@@ -171,10 +213,9 @@ def test_interrupted_run_resumes(course_dir, both_ways, tmp_path):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     done = sorted(p.stem for p in records.glob("*.json"))
-    assert 1 <= len(done) < len(CLASS), (out, err)
+    assert 1 <= len(done) < len(EVERYONE), (out, err)
     assert proc.returncode == 130 and "run the same command again to resume" in out, (out, err)
     rest = autograde(root, fx.ASSIGNMENT, Options(jobs=1, limits=LIMITS, progress=False))
     assert sorted(rest.skipped) == done
-    assert sorted(rest.graded) == sorted(set(CLASS) - set(done))
-    # the copy holds the same files as course_dir, whose gradebook is up to date with them
-    assert gradebook_rows(root, CLASS) == gradebook_rows(course_dir, CLASS)
+    assert sorted(rest.graded) == sorted(set(EVERYONE) - set(done))
+    assert gradebook_rows(root, EVERYONE) == gradebook_rows(course_dir, EVERYONE)

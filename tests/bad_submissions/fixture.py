@@ -16,6 +16,7 @@ import nbformat
 ASSIGNMENT = "f1_neuron"
 NOTEBOOK = "f1_neuron"
 
+# The same grading rules as the course's nbgrader_config.py (kept in step by a test).
 # Points of each autograded test cell, by grade id.
 POINTS = {"test_sigmoid": 2.0, "test_neuron": 3.0}
 MAX_SCORE = sum(POINTS.values())
@@ -87,6 +88,11 @@ c.Execute.timeout = 10
 c.OverwriteCells.add_missing_cells = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning"
+from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                    OverwriteCells, OverwriteKernelspec)
+from course.sanitize import RepairMetadata
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RepairMetadata, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata]
 '''
 
 # Checks outside the kernel: the grader calls the learner's functions on inputs it draws.
