@@ -199,7 +199,8 @@ def main():
           f"(max {max(times):.1f} ms); heaviest page in the browser with everything it loads: "
           f"{heaviest} at {weights[heaviest]:.2f} MB (scripts are shared and cached)\n")
     report(results)
-    out = ROOT / "bench" / "results_book.json"
+    out = ROOT / "_build" / "bench_book.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({**results, "largest page name": page_name,
                                "widget responses": len(times), "widget response max": max(times),
                                "heaviest page load MB": weights[heaviest],
