@@ -160,6 +160,9 @@ def press_play(page, widget, play):
     """Start a Play control with the keyboard, wait for the view to move, then stop it."""
     start, stop = play.query_selector("button:has(.fa-play)"), play.query_selector(
         "button:has(.fa-stop)")
+    page.wait_for_function("b => b.getAttribute('aria-label')", arg=start, timeout=5_000)
+    assert (start.get_attribute("aria-label"), stop.get_attribute("aria-label")) == (
+        "play", "stop"), "Play buttons without an accessible name"
     before = widget.evaluate(SHOWN)
     start.focus()
     page.keyboard.press("Enter")

@@ -60,18 +60,42 @@
     }
   }
 
+  // 5. The Play widget's buttons show only an icon; name them after it ("play", "pause", ...),
+  //    and keep the name in step when play turns into pause.
+  var BUTTON_NAMES = {"fa-play": "play", "fa-pause": "pause", "fa-stop": "stop",
+                      "fa-retweet": "repeat"};
+  function labelPlayButtons(rootNode) {
+    var buttons = rootNode.querySelectorAll(".widget-play button");
+    for (var i = 0; i < buttons.length; i++) {
+      var icon = buttons[i].querySelector("i, svg");
+      if (!icon) { continue; }
+      for (var cls in BUTTON_NAMES) {
+        if (icon.classList.contains(cls)) {
+          if (buttons[i].getAttribute("aria-label") !== BUTTON_NAMES[cls]) {
+            buttons[i].setAttribute("aria-label", BUTTON_NAMES[cls]);
+          }
+          break;
+        }
+      }
+    }
+  }
+
   var queued = false;
   function relabel() {
     if (queued) { return; }
     queued = true;
-    window.requestAnimationFrame(function () { queued = false; labelSliders(document); });
+    window.requestAnimationFrame(function () {
+      queued = false;
+      labelSliders(document);
+      labelPlayButtons(document);
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     installMathJaxBridge();
     new MutationObserver(relabel).observe(document.body, {
       subtree: true, childList: true, characterData: true, attributes: true,
-      attributeFilter: ["aria-valuenow"]
+      attributeFilter: ["aria-valuenow", "class"]
     });
     relabel();
   });
