@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 
@@ -23,7 +24,8 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from . import probes
 from .sandbox import Limits
-from .worker import Job, digest, grade, warm_up
+from .intake import flag
+from .worker import Job, Result, digest, grade, warm_up
 
 RECORDS = ".course"
 
@@ -291,24 +293,49 @@ def _progress(total, assignment, enabled):
                 file=sys.stderr, dynamic_ncols=True)
 
 
+def _crashed(job, exc):
+    """The result of a submission whose worker process died twice while grading it."""
+    return Result(job.assignment, job.student, "failed", 0.0, flags=[flag(
+        "worker-crashed", f"the grading process died while grading this submission, twice "
+        f"({exc.__class__.__name__}); grade it alone with --student to see why")])
+
+
 def _local_results(jobs, options):
+    """Yield (result, fingerprint) as workers finish. If a worker process dies (the machine ran
+    out of memory, say), every submission the broken pool still held is graded again alone, in a
+    fresh process, so one deadly submission cannot take others down with it."""
     n = options.jobs or os.cpu_count() or 1
+    suspects = yield from _pool_results(jobs, min(n, len(jobs)), options)
+    for job, fp in suspects:
+        again = yield from _pool_results([(job, fp)], 1, options)
+        if again:
+            yield _crashed(job, BrokenProcessPool()), fp
+
+
+def _pool_results(jobs, workers, options):
+    """Grade jobs in one pool; yield results; return the jobs lost to a broken pool."""
     # fork: workers start with nbgrader, nbconvert and nbclient already imported (this module
     # imports them through course.worker), instead of spending seconds importing them again
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(max_workers=min(n, len(jobs)), mp_context=get_context(method),
-                               initializer=warm_up,
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method), initializer=warm_up,
                                initargs=(options.limits, options.allow_bwrap, options.prestart))
-    futures = {pool.submit(grade, job): fp for job, fp in jobs}
+    futures = {pool.submit(grade, job): (job, fp) for job, fp in jobs}
+    lost = []
     try:
         for fut in as_completed(futures):
-            yield fut.result(), futures[fut]
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                lost.append(futures[fut])
+                continue
+            yield result, futures[fut][1]
     except BaseException:
         for proc in list(getattr(pool, "_processes", {}).values()):
             proc.terminate()  # their kernels die with them (bwrap --die-with-parent)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    pool.shutdown(wait=not lost)
+    return lost
 
 
 def _dask_results(jobs, options):

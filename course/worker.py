@@ -340,17 +340,16 @@ def grade(job):
     """Grade one submission in a private course copy; return a ``Result`` (never raises)."""
     with _LOCK:
         start = time.monotonic()
-        pool = _pool(job)
         flags = []
         _STATE["job"], _STATE["flags"] = job, flags
-        result = Result(job.assignment, job.student, "failed", 0.0, flags=flags,
-                        isolation=pool.support.describe())
+        result = Result(job.assignment, job.student, "failed", 0.0, flags=flags)
         logbuf = io.StringIO()
         handler = logging.StreamHandler(logbuf)
         handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
         tmp = tempfile.mkdtemp(prefix="course-grade-", dir=_scratch())
         cwd = os.getcwd()
         try:
+            result.isolation = _pool(job).support.describe()
             root = os.path.join(tmp, "course")
             os.makedirs(root)
             with open(os.path.join(root, "gradebook.db"), "wb") as fh:

@@ -219,3 +219,22 @@ def test_interrupted_run_resumes(course_dir, tmp_path):
     assert sorted(rest.skipped) == done
     assert sorted(rest.graded) == sorted(set(EVERYONE) - set(done))
     assert gradebook_rows(root, EVERYONE) == gradebook_rows(course_dir, EVERYONE)
+
+
+def _grade_or_die(job):
+    """Stands in for the worker's grade(): the process dies on dan's submission."""
+    if job.student == "dan":
+        os._exit(9)
+    from course.worker import grade
+    return grade(job)
+
+
+def test_a_dying_worker_does_not_stop_the_batch(course_dir, tmp_path, monkeypatch):
+    import course.autograde
+    root = fx.copy_course(course_dir, tmp_path / "crash")
+    monkeypatch.setattr(course.autograde, "grade", _grade_or_die)
+    summary = autograde(root, fx.ASSIGNMENT, Options(jobs=2, force=True, limits=LIMITS, progress=False,
+                                                     students=("ana", "ben", "dan")))
+    assert summary.failed == ["dan"] and sorted(summary.graded) == ["ana", "ben"]
+    rec = next(r for r in load_records(Course(root), fx.ASSIGNMENT) if r["student"] == "dan")
+    assert rec["flags"][0]["kind"] == "worker-crashed" and "--student" in rec["flags"][0]["message"]
