@@ -213,11 +213,17 @@ class SandboxedExecute(Execute):
                         cell.outputs.append(_error("KernelStopped", reason))
                         self._stop_reason = self._stop_reason or reason
                     except Exception as exc:  # e.g. garbled messages from a flooding kernel
-                        self._stop_kernel(f"the grader lost contact with the kernel ({exc.__class__.__name__}: "
-                                          f"{str(exc)[:100]})")
+                        self._stop_kernel("the kernel stopped answering properly (flooding its output can do "
+                                          f"this) and was stopped ({exc.__class__.__name__}: {str(exc)[:60]})")
                         cell.outputs.append(_error("KernelStopped", self._death()))
                 if self._stop_reason or kernel.exit_status() is not None:
                     flags.append(intake.flag("kernel-stopped", self._death(), notebook))
+                interrupted = sum(1 for c in nb.cells if c.cell_type == "code" and any(
+                    o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in c.get("outputs", [])))
+                if interrupted:
+                    flags.append(intake.flag("cell-timeout", f"{interrupted} cell(s) ran past the cell time "
+                                             f"limit ({self.timeout} s) and were interrupted: an endless loop "
+                                             "or a long wait?", notebook))
                 self._probe(nb, notebook, kernel, flags)
         finally:
             timer.cancel()

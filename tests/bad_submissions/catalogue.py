@@ -274,9 +274,11 @@ CATALOGUE = [
         "the wrong neuron fails.", split_test_cell, NEURON_ZERO),
     Bad("stripped_test_metadata", "A test cell stripped of its nbgrader metadata: restored and graded, not "
         "left waiting for manual grading.", stripped_test_metadata, NEURON_ZERO),
-    Bad("infinite_loop", "An infinite loop: the cell is interrupted after the cell timeout; later cells run.",
-        infinite_loop, NEURON_ZERO),
-    Bad("sleep_forever", "time.sleep forever: interrupted like an infinite loop.", sleep_forever, NEURON_ZERO),
+    Bad("infinite_loop", "An infinite loop: the cell is interrupted after the cell timeout and flagged; "
+        "later cells run.",
+        infinite_loop, NEURON_ZERO, {"cell-timeout"}),
+    Bad("sleep_forever", "time.sleep forever: interrupted like an infinite loop.", sleep_forever, NEURON_ZERO,
+        {"cell-timeout"}),
     Bad("memory_bomb", "Allocates memory without end: it hits the memory limit (MemoryError or the kernel "
         "is stopped); the machine and the batch are unharmed.", memory_bomb, FULL),
     Bad("process_spawning", "Starts processes in a loop: the process limit stops it; every process it "
