@@ -198,3 +198,21 @@ def test_every_widget_control_changes_the_view_from_the_keyboard(watch, path):
             moved += 1
     assert moved >= len(widgets)
     assert watch.problems == [], f"{path}: " + "\n".join(watch.problems)
+
+
+# axe-core (shipped inside the axe-playwright-python package, injected into the page: nothing
+# is fetched) checks the WCAG 2.1 A and AA rules. Serious and critical violations fail the test.
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+               "resultTypes": ["violations"]}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_passes_wcag_2_1_aa_in_axe_core(watch, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    require_book()
+    page = watch.open(path, widgets=WIDGET_PAGES.get(path, 0))
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    serious = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+               for v in violations if v["impact"] in ("serious", "critical")]
+    assert not serious, f"{path}: " + "\n".join(serious)
