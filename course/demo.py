@@ -25,6 +25,7 @@ import random
 import shutil
 import subprocess
 import sys
+import time
 from collections import namedtuple
 from pathlib import Path
 
@@ -170,12 +171,14 @@ def lms_name(assignment, student_id, k):
     return LMS_NAME.format(assignment=assignment, student=student_id, timestamp=stamp)
 
 
-def grade_class(course_dir, students, work, assignments, feedback_for=None, via_lms=True):
+def grade_class(course_dir, students, work, assignments, feedback_for=None, via_lms=True,
+                log=lambda message: None):
     """Run the whole workflow on prepared work {(student_id, assignment): Work}.
 
     feedback_for: a student id to write feedback for only that student (default: everyone);
     via_lms: collect the notebooks from an LMS-style download folder with zip_collect
-    (else they are written straight into submitted/).
+    (else they are written straight into submitted/); log: called with a line of progress
+    after each assignment.
     Returns the exported grades as {(student_id, assignment): score}.
     """
     course_dir = Path(course_dir)
@@ -192,7 +195,9 @@ def grade_class(course_dir, students, work, assignments, feedback_for=None, via_
         else:
             for student_id, nb in notebooks.items():
                 write_notebook(nb, course_dir / "submitted" / student_id / a / f"{a}.ipynb")
+        started = time.perf_counter()
         autograde(course_dir, a)
+        log(f"  {a}: {len(notebooks)} notebooks autograded in {time.perf_counter() - started:.0f} s")
         only = ["--student", feedback_for] if feedback_for else []
         nbgrader(course_dir, "generate_feedback", a, "--force", *only)
     nbgrader(course_dir, "export")
@@ -284,7 +289,8 @@ def main(argv=None):
     work = invent_work(students, args.assignments, args.seed)
     print(f"Grading {len(students)} students x {len(args.assignments)} assignments in {course_dir} ...",
           flush=True)
-    exported = grade_class(course_dir, students, work, args.assignments)
+    exported = grade_class(course_dir, students, work, args.assignments,
+                           log=lambda line: print(line, flush=True))
     print(summary(students, work, exported, args.assignments))
     problems = compare(expected_scores(work), exported)
     print(f"\nGrades exported to {course_dir / 'grades.csv'}; feedback in {course_dir / 'feedback'}.")
