@@ -27,16 +27,8 @@ from course.feedback import HideHiddenTests  # noqa: E402
 c.GenerateFeedback.preprocessors.append(HideHiddenTests)
 
 # Grading rules shared by `nbgrader autograde` and `course autograde` (same grades either way):
-# a deleted or stripped test cell is put back from the gradebook and graded, and a harmless
-# warning on stderr does not zero a correct test.
-c.OverwriteCells.add_missing_cells = True
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"Warning"
-# nbgrader's own sanitising steps, plus course.sanitize.RepairMetadata: without it a duplicated
-# or renamed test cell stops add_missing_cells with "KeyError: 'grade_id'" (nothing is graded).
-from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,  # noqa: E402
-                                    OverwriteCells, OverwriteKernelspec)
-from course.sanitize import RepairMetadata  # noqa: E402
+# deleted or stripped test cells are restored and graded, harmless warnings do not zero a test,
+# duplicated or renamed test cells are repaired (see course/grading_rules.py).
+from course.grading_rules import apply_grading_rules  # noqa: E402
 
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RepairMetadata, OverwriteKernelspec,
-                                      OverwriteCells, CheckCellMetadata]
+apply_grading_rules(c)

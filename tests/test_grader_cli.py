@@ -179,13 +179,21 @@ def test_roster_mismatch_is_an_error_when_the_roster_is_closed(tmp_path, capsys)
     assert not (root / "autograded").exists()  # nothing graded, nothing lost
 
 
-def test_fixture_follows_the_course_grading_rules():
+def test_fixture_follows_the_course_grading_rules(tmp_path):
     """The fixture course grades with the same nbgrader rules as the course's own config."""
     from pathlib import Path
-    repo = (Path(__file__).parents[1] / "nbgrader_config.py").read_text()
-    for line in fx.CONFIG.splitlines():
-        if line.startswith(("c.OverwriteCells", "c.IgnorePattern", "c.Autograde.sanitize")):
-            assert line in repo, line
+
+    from traitlets.config.loader import PyFileConfigLoader
+
+    def rules(config_file):
+        config = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+        return (dict(config.OverwriteCells), dict(config.IgnorePattern),
+                list(config.Autograde.sanitize_preprocessors))
+
+    (tmp_path / "nbgrader_config.py").write_text(fx.CONFIG)
+    course_rules = rules(Path(__file__).parents[1] / "nbgrader_config.py")
+    assert course_rules[0] == {"add_missing_cells": True} and course_rules[1]["enabled"]
+    assert rules(tmp_path / "nbgrader_config.py") == course_rules
 
 
 def test_not_a_course_folder(tmp_path, capsys):

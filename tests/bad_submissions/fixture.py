@@ -84,15 +84,9 @@ c.CourseDirectory.root = "."
 c.CourseDirectory.source_directory = "assignments"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.Execute.timeout = 10
-# restore deleted test cells (graded, not left for manual grading); ignore harmless warnings
-c.OverwriteCells.add_missing_cells = True
-c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"Warning"
-from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                    OverwriteCells, OverwriteKernelspec)
-from course.sanitize import RepairMetadata
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RepairMetadata, OverwriteKernelspec,
-                                      OverwriteCells, CheckCellMetadata]
+# the course's own grading rules (the same as nbgrader_config.py at the top of the project)
+from course.grading_rules import apply_grading_rules
+apply_grading_rules(c)
 '''
 
 # Checks outside the kernel: the grader calls the learner's functions on inputs it draws.

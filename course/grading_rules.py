@@ -1,0 +1,25 @@
+"""The course's grading rules for nbgrader, in one place.
+
+``nbgrader_config.py`` applies them, so ``nbgrader autograde`` and ``course autograde`` grade
+alike, and so does every test course that must grade like the real one:
+
+    from course.grading_rules import apply_grading_rules
+    apply_grading_rules(c)
+"""
+from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
+                                    OverwriteKernelspec)
+
+from course.sanitize import RepairMetadata
+
+
+def apply_grading_rules(c):
+    """Set the grading rules on an nbgrader config object ``c``."""
+    # A deleted or stripped test cell is put back from the gradebook and graded.
+    c.OverwriteCells.add_missing_cells = True
+    # A harmless warning on stderr does not zero a correct test.
+    c.IgnorePattern.enabled = True
+    c.IgnorePattern.pattern = r"Warning"
+    # nbgrader's own sanitising steps, plus RepairMetadata: without it a duplicated or renamed
+    # test cell stops add_missing_cells with "KeyError: 'grade_id'" (nothing is graded).
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RepairMetadata,
+                                          OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
