@@ -77,5 +77,5 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf _build $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf _build $(VENV) .pytest_cache .hypothesis build *.egg-info chapters/assignments
 	find . -name __pycache__ -prune -exec rm -rf {} +
