@@ -110,7 +110,7 @@ its points even if the backward pass is wrong. The tests you see in the notebook
 grader also runs hidden tests on random shapes and values, and checks that your inputs are not
 modified in place.
 
-| test | checks | points |
+| test | needs your answer cells | points |
 | --- | --- | ---: |
 {rows}
 """
@@ -123,7 +123,7 @@ def index(names):
         total = sum(points for _, points, _ in tests)
         rows.append(f"| {{doc}}`{name}` | {total:g} |")
     table = "\n".join(rows)
-    return f"""# Assignments
+    return f"""# Doing the assignments
 
 Each assignment is a Jupyter notebook in which you implement one step of backpropagation yourself,
 with the same function names and signatures as the book's reference package `nanoprop`. Fill in
