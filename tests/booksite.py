@@ -3,6 +3,7 @@
     BOOK                  the built site
     require_book()        fail with an actionable message when the book has not been built
     toc_docnames()        every page _toc.yml lists (intro, chapters/01_backprop, ...)
+    load_tool(name)       a script of tools/ as a module
     built_pages()         every HTML page of the built site, as paths relative to BOOK
     chapter_pages()       the built pages of the chapters (chapters/*.html)
     widget_state(html)    the saved ipywidgets state of a page: {model_id: {model_name, state}}
@@ -11,17 +12,16 @@
 import contextlib
 import functools
 import http.server
+import importlib.util
 import json
 import re
 import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "_build" / "html"
-TOC = ROOT / "_toc.yml"
 
 WIDGET_STATE = re.compile(
     r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
@@ -34,24 +34,17 @@ def require_book():
     return BOOK
 
 
-def toc_docnames(toc=TOC):
-    """Every document _toc.yml names, in reading order."""
-    data = yaml.safe_load(Path(toc).read_text())
-    names = [data["root"]]
+def load_tool(name):
+    """A script of tools/ (not a package) as a module, e.g. load_tool("execute_chapters")."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
 
-    walk(data)
-    return names
+def toc_docnames():
+    """Every document _toc.yml names, globs expanded, in reading order (as the build reads it)."""
+    return load_tool("execute_chapters").toc_files()
 
 
 def built_pages():

@@ -1,19 +1,12 @@
 """tools/execute_chapters.py finds exactly the book's notebooks (the pages with code to run)."""
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from booksite import ROOT, load_tool
 
 
 @pytest.fixture(scope="module")
 def execute_chapters():
-    spec = importlib.util.spec_from_file_location("execute_chapters",
-                                                  ROOT / "tools" / "execute_chapters.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("execute_chapters")
 
 
 def test_toc_files_follow_parts_sections_and_globs(execute_chapters, tmp_path):
