@@ -25,7 +25,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from . import probes
 from .sandbox import Limits
 from .intake import flag
-from .worker import Job, Result, digest, grade, warm_up
+from .worker import Job, Result, digest, grade, shared_engines, warm_up
 
 RECORDS = ".course"
 
@@ -353,7 +353,11 @@ def _dask_results(jobs, options):
 
 def autograde(root, assignment, options=None):
     """Grade the submissions of ``assignment`` in the course at ``root``; return a ``Summary``."""
-    options = options or Options()
+    with shared_engines():
+        return _autograde(root, assignment, options or Options())
+
+
+def _autograde(root, assignment, options):
     course = Course(root)
     start = time.monotonic()
     jobs, skipped = plan(course, assignment, options)

@@ -12,6 +12,11 @@ import argparse
 import os
 import sys
 
+# jsonschema (imported by nbformat) compiles an RFC 3987 grammar at import when the optional
+# rfc3987-syntax package is installed: 0.9 s at every start of `course`, for a format check
+# that reading and grading notebooks never uses (nbformat validates without format checkers).
+sys.modules.setdefault("rfc3987_syntax", None)
+
 from .sandbox import Limits, detect
 
 

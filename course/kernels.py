@@ -1,17 +1,29 @@
-"""Kernels for learners' notebooks: each in its own sandbox, started before they are needed.
+"""Kernels for learners' notebooks, each in a sandbox, started fast.
 
 ``SandboxedKernelManager`` is jupyter_client's kernel manager with three changes: the kernel
 command runs through ``Sandbox.wrap`` (jail and rlimits), its environment is scrubbed, and it
 talks over Unix sockets in the sandbox's socket folder (so it works without any network).
 
-``KernelPool`` keeps one kernel booting while the current notebook runs: ``take()`` hands out a
-ready-to-use kernel and immediately starts the next, so a worker never waits for a start-up.
+Two ways to start one, chosen by ``KernelPool``:
+
+- warm (with bubblewrap): each worker keeps one jail with a zygote inside (``course.zygote``) that
+  has imported IPython, numpy and the test helpers once; each kernel is a fresh fork of it, and
+  after each notebook everything the kernel left in the jail is killed and emptied;
+- cold (no jail, or ``--no-prestart``): each kernel is a new process in a new sandbox; the pool
+  boots the next one while the current notebook runs.
 """
+import json
 import os
+import select
 import signal
 import subprocess
+import sys
+import threading
 import time
 
+from queue import Empty
+
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import Any
@@ -21,8 +33,205 @@ from .sandbox import Sandbox, kill_user
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
 
+class JailBroken(RuntimeError):
+    """The zygote stopped answering or died (a learner's code may have killed it)."""
+
+
+class WarmJail:
+    """One worker's jail, with a zygote in it that forks a fresh kernel on request."""
+
+    START_SECONDS = 120  # the first start imports everything, on a possibly busy machine
+    REPLY_SECONDS = 10
+
+    def __init__(self, limits, support):
+        self.sandbox = Sandbox(limits, support)
+        self.exits = {}        # {pid in the jail: exit status}, from the zygote's reports
+        self.kernels = 0       # how many kernels this jail has started (to name their sockets)
+        self._lock = threading.RLock()
+        self._buffer = b""
+        cmd = self.sandbox.wrap([sys.executable, "-m", "course.zygote", self.sandbox.sockets])
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, env=self.sandbox.env(),
+                                     cwd=self.sandbox.cwd, start_new_session=True)
+        try:
+            self._reply(self.START_SECONDS)
+        except JailBroken:
+            self.destroy()
+            raise
+
+    @property
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _read(self, timeout):
+        """Read what the zygote has said within ``timeout`` seconds; False once it is gone."""
+        fd = self.proc.stdout.fileno()
+        if not select.select([fd], [], [], timeout)[0]:
+            return True
+        chunk = os.read(fd, 65536)
+        self._buffer += chunk
+        return bool(chunk)
+
+    def _messages(self):
+        while b"\n" in self._buffer:
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            msg = json.loads(line)
+            if "exit" in msg:
+                self.exits[msg["exit"]] = msg["status"]
+            else:
+                yield msg
+
+    def _reply(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            for msg in self._messages():
+                return msg
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.alive or not self._read(min(left, 0.5)):
+                raise JailBroken("the kernels' jail stopped answering")
+
+    def _ask(self, **msg):
+        with self._lock:
+            if not self.alive:
+                raise JailBroken("the kernels' jail has ended")
+            try:
+                self.proc.stdin.write((json.dumps(msg) + "\n").encode())
+                self.proc.stdin.flush()
+            except OSError as exc:
+                raise JailBroken(f"the kernels' jail cannot be reached ({exc})") from exc
+            return self._reply(self.REPLY_SECONDS)
+
+    def pump(self):
+        """Take in the zygote's reports without waiting (kernels that ended)."""
+        with self._lock:
+            if self.alive:
+                self._read(0)
+                for msg in self._messages():
+                    pass
+
+    def spawn(self, argv):
+        return ForkedKernelProcess(self, self._ask(start=list(argv))["pid"])
+
+    def stop(self, pid):
+        """Kill kernel ``pid`` and all it left behind; a jail that fails to do so is destroyed."""
+        try:
+            reply = self._ask(stop=pid)
+        except JailBroken:
+            self.destroy()
+            return -signal.SIGKILL
+        if not reply.get("clean"):
+            self.destroy()  # a process survived the clean-up: the next kernel gets a new jail
+        return reply["status"]
+
+    def destroy(self):
+        """End the jail and everything in it."""
+        with self._lock:
+            if self.proc is not None:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                if self.sandbox.uid is not None:
+                    kill_user(self.sandbox.uid)
+                try:
+                    self.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    pass
+                for pipe in (self.proc.stdin, self.proc.stdout):
+                    try:
+                        pipe.close()
+                    except OSError:
+                        pass
+                self.proc = None
+                self.sandbox.cleanup()
+
+
+class ForkedKernelProcess:
+    """A kernel forked by a ``WarmJail``'s zygote, seen through the part of ``subprocess.Popen``
+    that jupyter_client's provisioner uses. Its pid is the one inside the jail."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, jail, pid):
+        self.jail, self.pid, self.returncode, self.stopped = jail, pid, None, False
+
+    def poll(self):
+        if self.returncode is None:
+            self.jail.pump()
+            if self.pid in self.jail.exits:
+                self.returncode = self.jail.exits.pop(self.pid)
+            elif not self.jail.alive:
+                self.returncode = -signal.SIGKILL  # the whole jail ended
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("kernel", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def kill(self):
+        """Kill it and clean the jail after it (also needed when it has ended by itself)."""
+        if not self.stopped:
+            self.stopped = True
+            status = self.jail.stop(self.pid)
+            if self.poll() is None:
+                self.returncode = status
+
+    def send_signal(self, signum):
+        self.kill()  # interrupts go over the control channel; any signal sent here ends it
+
+    terminate = kill
+
+
+class PromptKernelClient(AsyncKernelClient):
+    """jupyter_client's client with a ``wait_for_ready`` that does not sleep.
+
+    The stock one waits 0.2 s to see IOPub connected and 0.2 s more to drain it, for every
+    kernel: longer than a warm kernel takes to start. Here ready means what those waits are for:
+    a ``kernel_info`` reply on the shell channel, and the kernel's ``idle`` status for that same
+    request on IOPub (so IOPub is connected and all before it has been read). A request whose
+    IOPub messages went out before the subscription took hold is simply asked again.
+    """
+
+    POLL = 0.01
+    RETRY_SECONDS = 0.1
+
+    async def _async_wait_for_ready(self, timeout=None):
+        deadline = time.monotonic() + (60.0 if timeout is None else timeout)
+        while True:
+            msg_id, reply, idle = self.kernel_info(), None, False
+            retry = time.monotonic() + self.RETRY_SECONDS
+            while time.monotonic() < retry and not (reply and idle):
+                for channel in (self.shell_channel, self.iopub_channel):
+                    try:
+                        msg = await channel.get_msg(timeout=self.POLL)
+                    except Empty:
+                        continue
+                    if msg["msg_type"] == "iopub_welcome":
+                        idle = True  # the kernel saw this client's IOPub subscription
+                    if msg["parent_header"].get("msg_id") != msg_id:
+                        continue
+                    if msg["msg_type"] == "kernel_info_reply":
+                        reply = msg
+                    elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                        idle = True
+            if reply and idle:
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    wait_for_ready = _async_wait_for_ready
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     sandbox = Any(None, help="the course.sandbox.Sandbox this kernel runs in")
+    jail = Any(None, help="a WarmJail to fork the kernel from, or None to start a new process")
 
     @property
     def kernel_spec(self):
@@ -40,6 +249,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         return kernel_cmd, kw
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.jail is not None:  # the zygote runs what `python -m ipykernel_launcher` would
+            prov = self.provisioner
+            prov.process = self.jail.spawn(kernel_cmd[kernel_cmd.index("ipykernel_launcher") + 1:])
+            prov.pid, prov.pgid, prov.cwd = prov.process.pid, None, self.sandbox.cwd
+            self._reconcile_connection_info(prov.connection_info)
+            return
         kw["env"] = self.sandbox.env()
         kw["cwd"] = self.sandbox.cwd
         kw["stdin"] = subprocess.DEVNULL
@@ -51,12 +266,18 @@ class SandboxedKernelManager(AsyncKernelManager):
 class Kernel:
     """A started kernel, its manager and its sandbox; ``kill()`` ends everything it started."""
 
-    def __init__(self, limits, support):
-        self.sandbox = Sandbox(limits, support)
+    def __init__(self, limits, support, jail=None):
+        self.jail = jail
+        self.sandbox = jail.sandbox if jail else Sandbox(limits, support)
+        name = "kernel"
+        if jail:
+            jail.kernels += 1
+            name = f"kernel{jail.kernels}"
         self.km = SandboxedKernelManager(
-            kernel_name="python3", sandbox=self.sandbox, transport="ipc",
-            ip=os.path.join(self.sandbox.sockets, "kernel"))
-        self.km.connection_file = os.path.join(self.sandbox.sockets, "connection.json")
+            kernel_name="python3", sandbox=self.sandbox, jail=jail, transport="ipc",
+            client_class="course.kernels.PromptKernelClient",
+            ip=os.path.join(self.sandbox.sockets, name))
+        self.km.connection_file = os.path.join(self.sandbox.sockets, name + ".json")
         self.started = time.monotonic()
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
 
@@ -73,6 +294,10 @@ class Kernel:
     def kill(self):
         """Kill the kernel and everything it started (its process group, its user)."""
         proc = self.process
+        if self.jail is not None:
+            if proc is not None:
+                proc.kill()
+            return
         if proc is not None and proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -93,27 +318,64 @@ class Kernel:
             run_sync(self.km.cleanup_resources)()
         except Exception:  # the sockets may be gone already
             pass
-        self.sandbox.cleanup()
+        if self.jail is None:
+            self.sandbox.cleanup()
 
 
 class KernelPool:
-    """One worker's kernels: one in use, the next already booting."""
+    """One worker's kernels, each started before it is needed: forked from a warm jail as soon
+    as the last one has been cleaned away, or else (cold) booting while the current one runs."""
 
     def __init__(self, limits, support, prestart=True):
         self.limits, self.support, self.prestart = limits, support, prestart
-        self._next = Kernel(limits, support) if prestart else None
+        self.warm = prestart and support.bwrap  # a zygote needs the jail's own PID namespace
+        self._jail = self._next = None
+        if self.warm:
+            self._jail = WarmJail(limits, support)
+        self._refill()
+
+    def _fork(self):
+        for attempt in (1, 2):  # a jail broken by the last learner is replaced once
+            if self._jail is None or not self._jail.alive:
+                self._jail = WarmJail(self.limits, self.support)
+            try:
+                return Kernel(self.limits, self.support, jail=self._jail)
+            except JailBroken:
+                self._jail.destroy()
+                if attempt == 2:
+                    raise
+
+    def _new(self):
+        return self._fork() if self.warm else Kernel(self.limits, self.support)
+
+    def _refill(self):
+        if self.prestart and self._next is None:
+            self._next = self._new()
 
     def take(self):
-        kernel = self._next if self._next is not None else Kernel(self.limits, self.support)
-        self._next = None
-        if kernel.exit_status() is not None:  # died while waiting (should not happen)
-            kernel.close()
-            kernel = Kernel(self.limits, self.support)
-        if self.prestart:
-            self._next = Kernel(self.limits, self.support)
+        """A started kernel for the next notebook (hand it back with ``release``)."""
+        kernel, self._next = self._next, None
+        if kernel is None or kernel.exit_status() is not None or (kernel.jail and not kernel.jail.alive):
+            if kernel is not None:  # died while waiting (a broken jail, say)
+                kernel.close()
+            kernel = self._new()
+        if not self.warm:
+            self._refill()  # boots while this kernel runs: each has its own sandbox
         return kernel
+
+    def release(self, kernel):
+        """End a used kernel; a warm pool then forks the next one in the cleaned jail."""
+        kernel.close()
+        if self.warm:
+            try:
+                self._refill()
+            except Exception:  # nothing is lost: take() tries again, and reports it if it fails
+                self._next = None
 
     def close(self):
         if self._next is not None:
             self._next.close()
             self._next = None
+        if self._jail is not None:
+            self._jail.destroy()
+            self._jail = None

@@ -7,6 +7,7 @@ by ``SandboxedExecute``, and returns what nbgrader wrote (grades, comments, late
 autograded files) plus flags. Nothing it does touches the real course folder: the parent process
 merges the result into the real gradebook, so there is a single writer.
 """
+import contextlib
 import copy
 import hashlib
 import io
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+import nbgrader.api
+import sqlalchemy
 from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
@@ -131,7 +134,7 @@ class SandboxedExecute(Execute):
                     self.kc.stop_channels()
                 except Exception:
                     pass
-            kernel.close()
+            _STATE["pool"].release(kernel)
             self.kc = None
             self.km = None
 
@@ -315,9 +318,41 @@ def _test_outcomes(nb_path):
 
 def _scratch():
     """Where the private course copy goes: memory if possible (its gradebook is thrown away, so
-    SQLite's hundreds of fsyncs per submission need not reach a disk)."""
+    SQLite's hundreds of fsyncs per submission need not reach a disk). The folder is the same for
+    every submission this process grades, so the gradebook's address is too (see ``shared_engines``).
+    """
     shm = "/dev/shm"
-    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+    folder = os.path.join(base, f"course-grade-{os.getpid()}")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.mkdir(folder, 0o700)
+    return folder
+
+
+_ENGINES = {}
+
+
+def _shared_engine(url, **kw):
+    """One SQLAlchemy engine per gradebook address, without pooled connections: every use opens
+    the file again (so the file may be replaced between submissions), while the engine keeps the
+    SQL it has compiled."""
+    key = str(url)
+    if key not in _ENGINES:
+        _ENGINES[key] = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool, **kw)
+    return _ENGINES[key]
+
+
+@contextlib.contextmanager
+def shared_engines():
+    """nbgrader opens the gradebook about a dozen times per submission, each time with a new
+    engine that compiles the same SQL again (a tenth of a second per submission). Within this
+    block they share one engine per address (the grader's merges into the real gradebook too)."""
+    original = nbgrader.api.create_engine
+    nbgrader.api.create_engine = _shared_engine
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = original
 
 
 def _config_for(job, root):
@@ -352,45 +387,46 @@ def grade(job):
         logbuf = io.StringIO()
         handler = logging.StreamHandler(logbuf)
         handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
-        tmp = tempfile.mkdtemp(prefix="course-grade-", dir=_scratch())
+        tmp = _scratch()
         cwd = os.getcwd()
-        try:
-            result.isolation = _pool(job).support.describe()
-            root = os.path.join(tmp, "course")
-            os.makedirs(root)
-            with open(os.path.join(root, "gradebook.db"), "wb") as fh:
-                fh.write(job.gradebook)
-            _write_tree(os.path.join(root, job.source_directory, job.assignment), job.source_files)
-            subdir = os.path.join(root, "submitted", job.student, job.assignment)
-            os.makedirs(subdir)
-            _write_tree(subdir, job.submission_files)
-            flags.extend(intake.prepare(subdir, job.notebooks))
-            cfg = _config_for(job, root)
-            if not any(os.path.exists(os.path.join(subdir, n + ".ipynb")) for n in job.notebooks):
-                _record_nothing(job, cfg, subdir)  # nothing gradable: zeros, as for a missing notebook
-                result.status = "graded"
-                _collect(result, job, cfg, root)
-                return result
-            app = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg)
-            app.force, app.create_student = True, True
-            app.log.addHandler(handler)
+        with shared_engines():  # released before returning, whatever happens
             try:
-                app.start()
-                result.status = "graded"
-            except NbGraderException as exc:
-                flags.append(intake.flag("nbgrader-error", f"nbgrader could not grade it: {exc}"))
+                result.isolation = _pool(job).support.describe()
+                root = os.path.join(tmp, "course")
+                os.makedirs(root)
+                with open(os.path.join(root, "gradebook.db"), "wb") as fh:
+                    fh.write(job.gradebook)
+                _write_tree(os.path.join(root, job.source_directory, job.assignment), job.source_files)
+                subdir = os.path.join(root, "submitted", job.student, job.assignment)
+                os.makedirs(subdir)
+                _write_tree(subdir, job.submission_files)
+                flags.extend(intake.prepare(subdir, job.notebooks))
+                cfg = _config_for(job, root)
+                if not any(os.path.exists(os.path.join(subdir, n + ".ipynb")) for n in job.notebooks):
+                    _record_nothing(job, cfg, subdir)  # nothing gradable: zeros, as for a missing notebook
+                    result.status = "graded"
+                    _collect(result, job, cfg, root)
+                    return result
+                app = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg)
+                app.force, app.create_student = True, True
+                app.log.addHandler(handler)
+                try:
+                    app.start()
+                    result.status = "graded"
+                except NbGraderException as exc:
+                    flags.append(intake.flag("nbgrader-error", f"nbgrader could not grade it: {exc}"))
+                finally:
+                    app.log.removeHandler(handler)
+                if result.status == "graded":
+                    _collect(result, job, cfg, root)
+            except Exception as exc:  # grading goes on whatever one submission does
+                flags.append(intake.flag("grader-error", f"{exc.__class__.__name__}: {exc}"))
+                logbuf.write(traceback.format_exc())
+                result.status = "failed"
             finally:
-                app.log.removeHandler(handler)
-            if result.status == "graded":
-                _collect(result, job, cfg, root)
-        except Exception as exc:  # grading goes on whatever one submission does
-            flags.append(intake.flag("grader-error", f"{exc.__class__.__name__}: {exc}"))
-            logbuf.write(traceback.format_exc())
-            result.status = "failed"
-        finally:
-            os.chdir(cwd)
-            shutil.rmtree(tmp, ignore_errors=True)
-            _STATE["job"] = _STATE["flags"] = None
+                os.chdir(cwd)
+                shutil.rmtree(tmp, ignore_errors=True)
+                _STATE["job"] = _STATE["flags"] = None
         result.log = logbuf.getvalue()[-20000:]
         result.seconds = time.monotonic() - start
         return result

@@ -1,0 +1,181 @@
+"""Warm kernels: one process inside a worker's jail that forks a fresh kernel for each notebook.
+
+Starting a Python kernel costs far more than running most learners' notebooks: the interpreter
+imports IPython, ipykernel, numpy and the test helpers every time. The zygote does those imports
+once, then forks. Each fork is a brand-new kernel: it builds its own IPython shell, sockets and
+threads from scratch (none of them exist in the zygote), so nothing of one learner's kernel is
+seen by the next one. What the fork shares is only what an import leaves behind, which is what a
+fresh kernel would load too; numpy's global random generator is reseeded in every fork.
+
+Run inside the jail as ``python -m course.zygote [FOLDER ...]`` (by ``course.kernels.WarmJail``;
+the folders are the grader's, such as the kernels' socket folder, and are never emptied). It
+talks to the grader over its standard input and output, one JSON object per line:
+
+    -> {"start": [kernel arguments]}        <- {"pid": 12}
+    -> {"stop": 12}                         <- {"stopped": 12, "status": -9, "clean": true}
+                                            <- {"exit": 12, "status": 0}   (whenever a kernel ends)
+
+``stop`` kills the kernel, then every other process left in the jail (a learner's code may have
+started some), and empties the learner's folders, so the next kernel starts in a clean jail.
+Kernels cannot reach the zygote's pipes or memory: their own standard streams are /dev/null and
+the zygote is not dumpable (no ptrace, no /proc/PID/fd or /mem for processes of the same user).
+"""
+import ctypes
+import importlib
+import json
+import os
+import select
+import shutil
+import signal
+import sys
+
+PRELOAD = ("numpy", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sqlite3", "course.checks")
+PR_SET_DUMPABLE = 4
+POLL_SECONDS = 0.05
+
+
+def _not_dumpable():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+def _status(raw):
+    """A wait status as subprocess reports it: the exit code, or minus the killing signal."""
+    return -os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else os.WEXITSTATUS(raw)
+
+
+def _become_kernel(argv, pipes):
+    """In the forked child: drop the zygote's pipes and handlers, then run ipykernel."""
+    os.setsid()  # its own process group: the kernel and whatever it starts are killed together
+    for fd in pipes:
+        os.close(fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    import numpy
+    numpy.random.seed()  # the fork copied the zygote's generator: give each kernel its own
+    sys.argv = ["ipykernel_launcher", *argv]
+    code = 0
+    try:
+        from ipykernel import kernelapp
+        kernelapp.launch_new_instance()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        code = 1
+    os._exit(code)
+
+
+_exits = {}   # {pid: status} of children reaped and not yet reported
+
+
+def _reap():
+    while True:
+        try:
+            pid, raw = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _exits[pid] = _status(raw)
+
+
+def _others_alive():
+    """Processes of this jail other than its init (1) and the zygote."""
+    me = os.getpid()
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+
+
+def _kill_all_others():
+    """Kill every process left in the jail (kill(-1) spares only init and the caller)."""
+    for _ in range(100):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _reap()
+        if not _others_alive():
+            return True
+        select.select([], [], [], 0.01)
+    return False
+
+
+def _empty(folder, keep):
+    """Delete what is in ``folder``, except the paths in ``keep`` and the folders above them."""
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if path in keep:
+            continue
+        if any(k.startswith(path + "/") for k in keep) or os.path.ismount(path):
+            _empty(path, keep)
+        elif os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+
+
+def _lines(fd):
+    """Yield the request lines arriving on ``fd``, or None every POLL_SECONDS without one."""
+    buffer = b""
+    while True:
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield line
+        if not select.select([fd], [], [], POLL_SECONDS)[0]:
+            yield None
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return  # the grader is gone
+        buffer += chunk
+
+
+def main(keep):
+    for name in PRELOAD:
+        importlib.import_module(name)
+    _not_dumpable()
+    requests, replies = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):
+        os.dup2(devnull, fd)  # nothing printed by an import can garble the replies
+    folders = [os.getcwd(), os.environ.get("HOME", os.getcwd()), "/tmp"]
+
+    def say(**msg):
+        os.write(replies, (json.dumps(msg) + "\n").encode())
+
+    say(ready=True)
+    kernels = set()
+    for line in _lines(requests):
+        _reap()
+        for pid in [p for p in _exits if p in kernels]:
+            kernels.discard(pid)
+            say(exit=pid, status=_exits.pop(pid))
+        if line is None:
+            continue
+        msg = json.loads(line)
+        if "start" in msg:
+            pid = os.fork()
+            if pid == 0:
+                _become_kernel([str(a) for a in msg["start"]], (requests, replies))
+            kernels.add(pid)
+            say(pid=pid)
+        elif "stop" in msg:
+            pid = int(msg["stop"])
+            clean = _kill_all_others()
+            for folder in folders:
+                if os.path.isdir(folder):
+                    _empty(folder, keep)
+            status = _exits.get(pid, -signal.SIGKILL)
+            _exits.clear()
+            kernels.clear()
+            say(stopped=pid, status=status, clean=clean)
+
+
+if __name__ == "__main__":
+    main(set(sys.argv[1:]))
