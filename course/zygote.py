@@ -22,6 +22,7 @@ the zygote is not dumpable (no ptrace, no /proc/PID/fd or /mem for processes of 
 """
 import ctypes
 import importlib
+import importlib.util
 import json
 import os
 import select
@@ -29,7 +30,7 @@ import shutil
 import signal
 import sys
 
-PRELOAD = ("numpy", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sqlite3", "course.checks")
+PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sqlite3", "course.checks")
 PR_SET_DUMPABLE = 4
 POLL_SECONDS = 0.05
 
@@ -57,7 +58,7 @@ def _become_kernel(argv, pipes):
     os.close(devnull)
     import numpy
     numpy.random.seed()  # the fork copied the zygote's generator: give each kernel its own
-    sys.argv = ["ipykernel_launcher", *argv]
+    sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *argv]
     code = 0
     try:
         from ipykernel import kernelapp
@@ -137,6 +138,10 @@ def _lines(fd):
 
 
 def main(keep):
+    # as ipykernel_launcher does: no working folder on sys.path while importing (IPython puts
+    # it back, in its own place, when each kernel starts)
+    if sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
     for name in PRELOAD:
         importlib.import_module(name)
     _not_dumpable()

@@ -1,0 +1,167 @@
+"""Warm kernels: forked from a zygote in a worker's jail, one learner after another.
+
+Each learner must get a kernel exactly like a freshly started one, and nothing of the learner
+before: no variables, no files, no process left running, no shared random state. A learner who
+attacks the zygote itself can only break their own kernel: the jail is replaced.
+"""
+import json
+import os
+
+import pytest
+from jupyter_core.utils import run_sync
+
+from course import kernels
+from course.kernels import KernelPool
+from course.sandbox import Limits, detect
+
+pytestmark = [pytest.mark.grading, pytest.mark.skipif(
+    not detect().bwrap, reason="warm kernels need the bubblewrap jail: " + detect().describe())]
+
+LIMITS = Limits(notebook_timeout=60, cpu_seconds=60, memory_bytes=1024 * 2**20)
+
+LOOK_AROUND = r"""
+import json, os, sys
+def _others():
+    found = []
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        if int(p) in (1, os.getpid(), os.getppid()):
+            continue
+        try:
+            found.append(open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ").decode())
+        except OSError:
+            pass
+    return found
+home = os.environ["HOME"]
+print(json.dumps({
+    "secret": "secret" in globals(),
+    "cwd": os.getcwd(), "work": sorted(os.listdir(".")),
+    "tmp": sorted(n for n in os.listdir("/tmp") if not n.startswith("course-sandbox-")),
+    "home": sorted(n for n in os.listdir(home) if os.path.join(home, n) != os.getcwd()),
+    "others": _others(), "path0": sys.path[0], "argv0": os.path.basename(sys.argv[0]),
+    "env": sorted(os.environ), "learner_module": "learner_helper" in sys.modules,
+}))
+"""
+
+LEAVE_TRACES = r"""
+import os, subprocess, sys
+secret = 42
+open("left_in_work.txt", "w").write("x")
+open("/tmp/left_in_tmp.txt", "w").write("x")
+open(os.path.join(os.environ["HOME"], "left_in_home.txt"), "w").write("x")
+open("learner_helper.py", "w").write("VALUE = 1\n")
+sys.path.insert(0, os.getcwd()); import learner_helper
+subprocess.Popen(["sleep", "300"], start_new_session=True)
+if os.fork() == 0:          # a daemon: double fork, new session, keeps running
+    os.setsid()
+    if os.fork() == 0:
+        import time; time.sleep(300)
+    os._exit(0)
+print("traces left")
+"""
+
+
+def run(kernel, code, timeout=60):
+    """Run ``code`` in ``kernel``; return what it printed (errors as 'ERROR name')."""
+    kc = kernel.km.client()
+    kc.start_channels()
+    out = []
+
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            out.append(f"ERROR {msg['content']['ename']}")
+
+    try:
+        run_sync(kc.wait_for_ready)(timeout=60)
+        run_sync(kc.execute_interactive)(code, output_hook=hook, timeout=timeout)
+    finally:
+        kc.stop_channels()
+    return "".join(out)
+
+
+@pytest.fixture
+def pool():
+    p = KernelPool(LIMITS, detect())
+    assert p.warm
+    yield p
+    p.close()
+
+
+def look(pool):
+    kernel = pool.take()
+    try:
+        return json.loads(run(kernel, LOOK_AROUND))
+    finally:
+        pool.release(kernel)
+
+
+def test_the_next_learner_finds_nothing_of_the_last(pool):
+    kernel = pool.take()
+    assert "traces left" in run(kernel, LEAVE_TRACES)
+    jail = kernel.jail
+    pool.release(kernel)
+    seen = look(pool)
+    assert pool._jail is jail, "a clean jail is reused, not replaced"
+    assert seen["secret"] is False and seen["learner_module"] is False
+    assert seen["work"] == [] and seen["home"] == []
+    assert "left_in_tmp.txt" not in seen["tmp"]
+    assert seen["others"] == [], "a process of the last learner is still running in the jail"
+
+
+def test_a_warm_kernel_looks_like_a_freshly_started_one(pool):
+    warm = look(pool)
+    cold_pool = KernelPool(LIMITS, detect(), prestart=False)
+    assert not cold_pool.warm
+    try:
+        cold = look(cold_pool)
+    finally:
+        cold_pool.close()
+    for key in ("cwd", "path0", "argv0", "env", "work", "tmp", "home", "secret"):
+        assert warm[key] == cold[key], key
+
+
+def test_kernels_do_not_share_random_state(pool):
+    code = "import numpy, random; print(numpy.random.rand(), random.random())"
+    draws = []
+    for _ in range(2):
+        kernel = pool.take()
+        draws.append(run(kernel, code).split())
+        pool.release(kernel)
+    assert draws[0][0] != draws[1][0], "numpy's global generator"
+    assert draws[0][1] != draws[1][1], "Python's random module"
+
+
+def test_a_kernel_cannot_read_the_zygote(pool):
+    kernel = pool.take()
+    out = run(kernel, "import os\n"
+                      "for what in ('fd', 'mem', 'environ'):\n"
+                      "    try:\n"
+                      "        p = f'/proc/{os.getppid()}/{what}'\n"
+                      "        os.listdir(p) if what == 'fd' else open(p, 'rb').read(1)\n"
+                      "        print(what, 'readable')\n"
+                      "    except OSError as e:\n"
+                      "        print(what, 'refused', type(e).__name__)\n")
+    pool.release(kernel)
+    assert "readable" not in out and out.count("refused") == 3, out
+
+
+def test_killing_the_zygote_only_ends_that_learners_kernel(pool):
+    kernel = pool.take()
+    jail = kernel.jail
+    with pytest.raises(TimeoutError):  # the whole jail ends, this kernel with it
+        run(kernel, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", timeout=5)
+    assert kernel.exit_status() is not None
+    pool.release(kernel)
+    seen = look(pool)
+    assert pool._jail is not jail and seen["work"] == [] and seen["others"] == []
+
+
+def test_a_frozen_zygote_is_replaced(pool, monkeypatch):
+    monkeypatch.setattr(kernels.WarmJail, "REPLY_SECONDS", 2)
+    kernel = pool.take()
+    jail = kernel.jail
+    run(kernel, "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)")
+    pool.release(kernel)  # the zygote cannot answer: its jail is destroyed
+    assert not jail.alive
+    assert look(pool)["others"] == []
