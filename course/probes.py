@@ -14,6 +14,16 @@ feedback says why) and flags the submission. A probe spec is data (it travels to
     {"notebook": "a1_neuron", "function": "sigmoid", "reference": "nanoprop.sigmoid",
      "args": [{"normal": [4, 3]}, {"value": 0.5}], "grade_ids": ["test_sigmoid"]}
 
+Arguments: ``{"normal": shape}`` (standard normal floats; ``"scale": s`` multiplies them),
+``{"value": number}``,
+``{"labels": [n, classes]}`` (integers in [0, classes)), ``{"tuple": [arguments]}``, and
+``{"cache_of": "nanoprop.f", "args": [arguments], "pick": 1}``: what the reference ``f`` returns
+at position ``pick`` (a backward pass's cache, made by the reference forward pass). Optional keys:
+``"pick": k`` compares only the k-th returned value (``(out, cache)``: 0; ``"output"`` names it
+in messages), and
+``"rebind": {"g": "nanoprop.g"}`` runs the learner's function with the reference ``g`` in place
+of the learner's own, as the notebook's tests do, so one bug is not charged twice.
+
 Specs come from ``<source>/<assignment>/probes.json`` when present, else from ``BUILTIN``.
 """
 import functools
@@ -25,19 +35,64 @@ import re
 
 import numpy as np
 
+def _probe(notebook, function, args, grade_ids, module="nanoprop", **extra):
+    return {"notebook": notebook, "function": function, "reference": f"{module}.{function}",
+            "args": args, "grade_ids": grade_ids, **extra}
+
+
 def _same_name(notebook, module, names, shape=(7, 5)):
     """Probes for functions that take one array and share their name with nanoprop's."""
-    return [{"notebook": notebook, "function": n, "reference": f"{module}.{n}",
-             "args": [{"normal": list(shape)}], "grade_ids": [f"test_{n}"]} for n in names]
+    return [_probe(notebook, n, [{"normal": list(shape)}], [f"test_{n}"], module) for n in names]
 
+
+def _normal(*shape):
+    return {"normal": list(shape)}
+
+
+# Shapes are all different (N=5, D=4, M=3, H=2, T=3), so a transposed result cannot pass.
+_X, _W, _B = _normal(5, 4), _normal(4, 3), _normal(3)
+_RNN = [_normal(5, 4), _normal(5, 2), _normal(4, 2), _normal(2, 2), _normal(2)]       # x, h_prev, Wx, Wh, b
+_RNN_SEQ = [_normal(5, 3, 4), _normal(5, 2), _normal(4, 2), _normal(2, 2), _normal(2)]
+_STEP = {"rnn_step_forward": "nanoprop.rnn_step_forward", "rnn_step_backward": "nanoprop.rnn_step_backward"}
 
 # Probes of the course's own assignments, by assignment (kept next to nothing the learner sees).
+# a4 (the Value class) and a6's minibatches and train are judged by the notebook only.
 BUILTIN = {
     "a1_neuron": _same_name("a1_neuron", "nanoprop.activations",
                             ["sigmoid", "sigmoid_prime", "tanh", "tanh_prime"]) + [
-        {"notebook": "a1_neuron", "function": "neuron", "reference": "nanoprop.neuron",
-         "args": [{"normal": [6]}, {"normal": [6]}, {"value": 0.3}], "grade_ids": ["test_neuron"]}],
-    "a3_loss": _same_name("a3_loss", "nanoprop.losses", ["softmax"]),
+        _probe("a1_neuron", "neuron", [_normal(6), _normal(6), {"value": 0.3}], ["test_neuron"])],
+    "a2_forward": [_probe("a2_forward", "affine_forward", [_X, _W, _B], ["test_affine_forward"], pick=0)] + [
+        _probe("a2_forward", f"{f}_forward", [_normal(5, 3)], [f"test_{f}_forward"], pick=0)
+        for f in ("relu", "sigmoid", "tanh")],
+    "a3_loss": _same_name("a3_loss", "nanoprop.losses", ["softmax"]) + [
+        _probe("a3_loss", "softmax", [{"normal": [5, 3], "scale": 800.0}], ["test_softmax"],
+               output="large logits")] + [
+        _probe("a3_loss", "mse_loss", [_normal(5, 3), _normal(5, 3)], [test], pick=k, output=out)
+        for k, (out, test) in enumerate([("loss", "test_mse_value"), ("dpred", "test_mse_gradient")])] + [
+        _probe("a3_loss", "softmax_cross_entropy", [_normal(5, 3), {"labels": [5, 3]}], [test], pick=k, output=out)
+        for k, (out, test) in enumerate([("loss", "test_cross_entropy_value"),
+                                         ("dlogits", "test_cross_entropy_gradient")])],
+    "a5_backprop": [
+        _probe("a5_backprop", "affine_backward", [_normal(5, 3), {"tuple": [_X, _W]}], [f"test_affine_{out}"],
+               pick=k, output=out) for k, out in enumerate(["dx", "dW", "db"])] + [
+        _probe("a5_backprop", f"{f}_backward", [_normal(5, 3), _normal(5, 3)], [f"test_{f}_backward"])
+        for f in ("relu", "sigmoid", "tanh")],
+    "a6_training": [
+        _probe("a6_training", "sgd", [_normal(4, 3), _normal(4, 3), {"value": 0.1}], ["test_sgd"]),
+        *[_probe("a6_training", "sgd_momentum", [_normal(4, 3), _normal(4, 3), _normal(4, 3), {"value": 0.1},
+                                                 {"value": 0.8}], ["test_sgd_momentum"], pick=k, output=out)
+          for k, out in enumerate(["next_w", "next_v"])]],
+    "a7_rnn": [
+        _probe("a7_rnn", "rnn_step_forward", _RNN, ["test_rnn_step_forward"], pick=0),
+        *[_probe("a7_rnn", "rnn_step_backward", [
+            _normal(5, 2), {"cache_of": "nanoprop.rnn_step_forward", "args": _RNN, "pick": 1}],
+            ["test_rnn_step_backward"], pick=k, output=out)
+          for k, out in enumerate(["dx", "dh_prev", "dWx", "dWh", "db"])],
+        _probe("a7_rnn", "rnn_forward", _RNN_SEQ, ["test_rnn_forward"], pick=0, rebind=_STEP),
+        *[_probe("a7_rnn", "rnn_backward", [
+            _normal(5, 3, 2), {"cache_of": "nanoprop.rnn_forward", "args": _RNN_SEQ, "pick": 1}],
+            ["test_rnn_backward"], pick=k, output=out, rebind=_STEP)
+          for k, out in enumerate(["dx", "dh0", "dWx", "dWh", "db"])]],
 }
 
 MAX_RESULT_BYTES = 16 * 1024**2
@@ -56,31 +111,61 @@ def load(source_folder, assignment):
     return list(BUILTIN.get(assignment, []))
 
 
+def _draw(arg, rng):
+    if "normal" in arg:
+        return rng.normal(size=tuple(arg["normal"])) * arg.get("scale", 1.0)
+    if "value" in arg:
+        return np.asarray(arg["value"], dtype=float)
+    if "labels" in arg:
+        n, classes = arg["labels"]
+        return rng.integers(0, classes, size=n)
+    if "tuple" in arg:
+        return tuple(_draw(a, rng) for a in arg["tuple"])
+    if "cache_of" in arg:
+        return _resolve(arg["cache_of"])(*[_draw(a, rng) for a in arg["args"]])[arg["pick"]]
+    raise ValueError(f"probe argument {arg!r}: use normal, value, labels, tuple or cache_of")
+
+
 def make_inputs(spec, rng):
     """The arguments of one probe, drawn by the grader."""
-    args = []
-    for arg in spec["args"]:
-        if "normal" in arg:
-            args.append(rng.normal(size=tuple(arg["normal"])))
-        elif "value" in arg:
-            args.append(np.asarray(arg["value"], dtype=float))
-        else:
-            raise ValueError(f"probe argument {arg!r}: use {{'normal': shape}} or {{'value': number}}")
-    return args
+    return [_draw(arg, rng) for arg in spec["args"]]
+
+
+def _resolve(dotted):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 def reference(spec):
-    module, _, name = spec["reference"].rpartition(".")
-    return getattr(importlib.import_module(module), name)
+    """The reference function of a probe, returning only what the probe compares."""
+    fn = _resolve(spec["reference"])
+    if "pick" not in spec:
+        return fn
+    return lambda *args: fn(*args)[spec["pick"]]
+
+
+def _save(folder, stem, value):
+    """Save an argument as .npy files; return its layout (how to put it together again)."""
+    if isinstance(value, (tuple, list)):
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        return {kind: [_save(folder, f"{stem}_{k}", v) for k, v in enumerate(value)]}
+    np.save(os.path.join(folder, stem + ".npy"), np.asarray(value), allow_pickle=False)
+    return {"npy": stem + ".npy"}
 
 
 # Runs in the learner's kernel after the notebook: call, convert to float, save. Everything the
 # learner could tamper with here only changes the numbers, which are judged outside.
 KERNEL_CODE = r'''
 def __course_probe(folder):
-    import json as _json, os as _os, sys as _sys
+    import importlib as _il, json as _json, os as _os, types as _types
     import numpy as _np
     _specs = _json.load(open(_os.path.join(folder, "specs.json")))
+    _layouts = _json.load(open(_os.path.join(folder, "layouts.json")))
+    def _load(_l):
+        if "npy" in _l:
+            return _np.load(_os.path.join(folder, _l["npy"]), allow_pickle=False)
+        _parts = [_load(_p) for _p in _l.get("tuple", _l.get("list"))]
+        return tuple(_parts) if "tuple" in _l else _parts
     _out = {}
     for _i, _spec in enumerate(_specs):
         _fn = globals().get(_spec["function"])
@@ -96,10 +181,17 @@ def __course_probe(folder):
         if _mods:
             _out[_i] = "calls nanoprop: " + ", ".join(sorted(_mods))
             continue
-        _args = [_np.load(_os.path.join(folder, f"in_{_i}_{_k}.npy"), allow_pickle=False)
-                 for _k in range(len(_spec["args"]))]
+        if _spec.get("rebind") and isinstance(_fn, _types.FunctionType):
+            _g = dict(_fn.__globals__)
+            for _name, _dotted in _spec["rebind"].items():
+                _mod, _, _attr = _dotted.rpartition(".")
+                _g[_name] = getattr(_il.import_module(_mod), _attr)
+            _fn = _types.FunctionType(_fn.__code__, _g, _fn.__name__, _fn.__defaults__, _fn.__closure__)
+        _args = [_load(_l) for _l in _layouts[_i]]
         try:
             _r = _fn(*_args)
+            if "pick" in _spec:
+                _r = _r[_spec["pick"]]
             _a = _np.array(_r, dtype=float, copy=True)
             _np.save(_os.path.join(folder, f"out_{_i}.npy"), _a, allow_pickle=False)
             _out[_i] = "ok"
@@ -115,14 +207,14 @@ def prepare(folder, specs, seed):
     """Write the specs and inputs into the kernel's folder; return the inputs for judging."""
     os.makedirs(folder, exist_ok=True)
     rng = np.random.default_rng(seed)
-    inputs = []
+    inputs, layouts = [], []
     for i, spec in enumerate(specs):
         args = make_inputs(spec, rng)
-        for k, a in enumerate(args):
-            np.save(os.path.join(folder, f"in_{i}_{k}.npy"), a, allow_pickle=False)
+        layouts.append([_save(folder, f"in_{i}_{k}", a) for k, a in enumerate(args)])
         inputs.append(args)
-    with open(os.path.join(folder, "specs.json"), "w") as fh:
-        json.dump(specs, fh)
+    for name, data in (("specs.json", specs), ("layouts.json", layouts)):
+        with open(os.path.join(folder, name), "w") as fh:
+            json.dump(data, fh)
     return inputs
 
 
@@ -135,7 +227,7 @@ def judge(folder, specs, inputs):
         status = {}
     verdicts = {}
     for i, spec in enumerate(specs):
-        name = spec["function"]
+        name = spec["function"] + (f" ({spec['output']})" if "output" in spec else "")
         if i not in status:
             verdicts[i] = UNCHECKED
             continue

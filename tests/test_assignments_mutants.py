@@ -14,9 +14,10 @@ from course import checks, demo, mutants
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cells(nb):
-    """Execute the code cells; return {grade_id: message} of the test cells that fail."""
-    namespace = {"__name__": "__main__"}
+def run_cells(nb, namespace=None):
+    """Execute the code cells (in ``namespace``, a fresh one by default); return
+    {grade_id: message} of the test cells that fail."""
+    namespace = {"__name__": "__main__"} if namespace is None else namespace
     failures = {}
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":

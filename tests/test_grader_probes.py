@@ -1,0 +1,78 @@
+"""The grader's outside checks (``course.probes``) on the course's own assignments, in-process.
+
+The probe code runs in the namespace where the notebook's cells ran (as it does in the kernel),
+and its saved results are judged against nanoprop. The instructor's solution must pass every
+probe; a seeded bug must fail a probe guarding one of the tests it loses, and never one guarding
+a test it keeps (an outside check must not accuse a correct function).
+"""
+import pytest
+
+from course import demo, mutants, probes
+from test_assignments_mutants import run_cells, source
+
+PROBED = sorted(probes.BUILTIN)
+# Bugs a probe cannot see by design: a correct result obtained by calling the reference through a
+# disguise, by overwriting the input (the probe's inputs are the kernel's own copies) or with a
+# warning on the way (the probe compares values). The notebook's own checks catch them.
+UNSEEN = {"calls_reference", "in_place", "warning"}
+
+
+def probe(namespace, assignment, folder, seed=7):
+    """{grade_id: verdict} for every probe of ``assignment`` that fails."""
+    specs = probes.BUILTIN[assignment]
+    inputs = probes.prepare(str(folder), specs, seed)
+    exec(probes.KERNEL_CODE % str(folder), namespace)
+    failed = {}
+    for i, verdict in probes.judge(str(folder), specs, inputs).items():
+        if verdict:
+            for grade_id in specs[i]["grade_ids"]:
+                failed.setdefault(grade_id, verdict)
+    return failed
+
+
+def namespace_of(nb):
+    namespace = {"__name__": "__main__"}
+    run_cells(nb, namespace)
+    return namespace
+
+
+def test_every_probe_guards_a_real_test_of_its_assignment():
+    for assignment in PROBED:
+        tests = {c["metadata"]["nbgrader"]["grade_id"] for c in source(assignment)["cells"]
+                 if c["metadata"].get("nbgrader", {}).get("grade")}
+        for spec in probes.BUILTIN[assignment]:
+            assert set(spec["grade_ids"]) <= tests, (assignment, spec["function"])
+
+
+@pytest.mark.parametrize("assignment", PROBED)
+def test_the_solution_passes_every_probe(assignment, tmp_path):
+    assert probe(namespace_of(source(assignment)), assignment, tmp_path) == {}
+
+
+@pytest.mark.parametrize("mutant", [m for m in mutants.MUTANTS if m.assignment in probes.BUILTIN],
+                         ids=lambda m: m.name)
+def test_a_seeded_bug_fails_the_probes_of_what_it_breaks(mutant, tmp_path):
+    failed = probe(namespace_of(mutants.apply(mutant, source(mutant.assignment))), mutant.assignment, tmp_path)
+    assert set(failed) <= mutant.lost, f"a probe accuses a test the bug keeps: {failed}"
+    guarded = {g for spec in probes.BUILTIN[mutant.assignment] for g in spec["grade_ids"]}
+    if mutant.message not in UNSEEN and mutant.lost & guarded:
+        assert failed, f"{mutant.name} breaks {sorted(mutant.lost & guarded)} but passes their probes"
+
+
+def test_large_logits_catch_an_unstable_softmax(tmp_path):
+    (mutant,) = [m for m in mutants.MUTANTS if m.name == "softmax_unstable"]
+    failed = probe(namespace_of(mutants.apply(mutant, source("a3_loss"))), "a3_loss", tmp_path)
+    assert set(failed) == {"test_softmax"} and "large logits" in failed["test_softmax"]
+
+
+def test_a_probe_says_which_output_disagrees(tmp_path):
+    ns = namespace_of(source("a5_backprop"))
+    right = ns["affine_backward"]
+    ns["affine_backward"] = lambda dout, cache: (lambda g: (g[0], 2 * g[1], g[2]))(right(dout, cache))
+    failed = probe(ns, "a5_backprop", tmp_path)
+    assert set(failed) == {"test_affine_dW"}
+    assert "affine_backward (dW): disagrees with the reference" in failed["test_affine_dW"]
+
+
+def test_demo_assignments_are_all_known():
+    assert set(PROBED) <= set(demo.ASSIGNMENTS)
