@@ -40,7 +40,8 @@ def _parser():
     a.add_argument("--max-output-kb", type=int, default=Limits.max_output_bytes // 1024,
                    help="output one notebook may print, in KiB (default %(default)s)")
     a.add_argument("--no-jail", action="store_true", help="do not use bubblewrap even if available")
-    a.add_argument("--no-prestart", action="store_true", help="start each kernel only when needed")
+    a.add_argument("--no-prestart", action="store_true", help="start every kernel from scratch when it is needed, "
+                   "instead of forking it ahead from a warm interpreter (slower)")
     a.add_argument("--add-students", action="store_true",
                    help="add submitting students missing from the roster instead of stopping")
     a.add_argument("--quiet", action="store_true", help="no progress bar")

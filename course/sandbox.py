@@ -1,8 +1,9 @@
 """Where a learner's code runs: a private folder, resource limits and, where possible, a jail.
 
-A kernel for one notebook runs inside a ``Sandbox``:
+A kernel for one notebook runs inside a ``Sandbox`` (with the jail, one per worker: its kernels
+are forked there one after another, see ``course.kernels``, and it is emptied between them):
 
-- its own empty working folder (a copy of the submission's files is put there; the notebook
+- an empty working folder (a copy of the submission's files is put there; the notebook
   itself, which holds the hidden tests, never is);
 - rlimits on CPU seconds, address space (memory), processes, file size, core dumps;
 - a scrubbed environment (nothing of the grader's environment leaks, no ``NBGRADER_*``);

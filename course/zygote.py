@@ -30,7 +30,9 @@ import shutil
 import signal
 import sys
 
-PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sqlite3", "course.checks")
+# what every kernel imports (ipykernel's debugger and history bring debugpy and sqlite3)
+PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
+           "sqlite3", "course.checks")
 PR_SET_DUMPABLE = 4
 POLL_SECONDS = 0.05
 
@@ -142,13 +144,14 @@ def main(keep):
     # it back, in its own place, when each kernel starts)
     if sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
-    for name in PRELOAD:
-        importlib.import_module(name)
-    _not_dumpable()
     requests, replies = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):
         os.dup2(devnull, fd)  # nothing printed by an import can garble the replies
+    os.close(devnull)
+    for name in PRELOAD:
+        importlib.import_module(name)
+    _not_dumpable()
     folders = [os.getcwd(), os.environ.get("HOME", os.getcwd()), "/tmp"]
 
     def say(**msg):
