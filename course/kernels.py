@@ -271,6 +271,8 @@ class Kernel:
         self.sandbox = jail.sandbox if jail else Sandbox(limits, support)
         name = "kernel"
         if jail:
+            if os.listdir(self.sandbox.sockets):  # the zygote empties it after every kernel
+                raise JailBroken("the kernels' socket folder was not empty: it was tampered with")
             jail.kernels += 1
             name = f"kernel{jail.kernels}"
         self.km = SandboxedKernelManager(

@@ -218,12 +218,16 @@ def prepare(folder, specs, seed):
     return inputs
 
 
+def _no_links(path, flags):
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
 def judge(folder, specs, inputs):
     """Compare the kernel's saved results with nanoprop: {index: None, a problem, or UNCHECKED}."""
-    try:
-        with open(os.path.join(folder, "status.json")) as fh:
-            status = {int(k): v for k, v in json.load(fh).items()}
-    except (OSError, ValueError):
+    try:  # the folder is the learner's: read no link they may have put in place of a file
+        with open(os.path.join(folder, "status.json"), opener=_no_links) as fh:
+            status = {int(k): str(v) for k, v in json.load(fh).items()}
+    except (OSError, ValueError, AttributeError):
         status = {}
     verdicts = {}
     for i, spec in enumerate(specs):
@@ -236,12 +240,13 @@ def judge(folder, specs, inputs):
             verdicts[i] = f"{name}: {state}"
             continue
         path = os.path.join(folder, f"out_{i}.npy")
-        if not os.path.exists(path) or os.path.getsize(path) > MAX_RESULT_BYTES:
+        if not os.path.isfile(path) or os.path.islink(path) or os.path.getsize(path) > MAX_RESULT_BYTES:
             verdicts[i] = f"{name}: no usable result was saved"
             continue
         try:
-            got = np.load(path, allow_pickle=False)
-        except ValueError as exc:
+            with open(path, "rb", opener=_no_links) as fh:
+                got = np.load(fh, allow_pickle=False)
+        except (OSError, ValueError) as exc:
             verdicts[i] = f"{name}: its result could not be read ({exc})"
             continue
         want = np.asarray(reference(spec)(*inputs[i]), dtype=float)

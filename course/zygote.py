@@ -8,15 +8,18 @@ seen by the next one. What the fork shares is only what an import leaves behind,
 fresh kernel would load too; numpy's global random generator is reseeded in every fork.
 
 Run inside the jail as ``python -m course.zygote [FOLDER ...]`` (by ``course.kernels.WarmJail``;
-the folders are the grader's, such as the kernels' socket folder, and are never emptied). It
-talks to the grader over its standard input and output, one JSON object per line:
+the folders are the grader's, such as the kernels' socket folder: emptied like the learner's
+folders, but never removed). It talks to the grader over its standard input and output, one
+JSON object per line:
 
     -> {"start": [kernel arguments]}        <- {"pid": 12}
     -> {"stop": 12}                         <- {"stopped": 12, "status": -9, "clean": true}
                                             <- {"exit": 12, "status": 0}   (whenever a kernel ends)
 
 ``stop`` kills the kernel, then every other process left in the jail (a learner's code may have
-started some), and empties the learner's folders, so the next kernel starts in a clean jail.
+started some), and empties the learner's folders and the socket folder, so the next kernel
+starts in a clean jail (and nothing a learner left there, a symbolic link say, is still there
+when the grader writes the next kernel's connection file).
 Kernels cannot reach the zygote's pipes or memory: their own standard streams are /dev/null and
 the zygote is not dumpable (no ptrace, no /proc/PID/fd or /mem for processes of the same user).
 """
@@ -179,6 +182,8 @@ def main(keep):
             for folder in folders:
                 if os.path.isdir(folder):
                     _empty(folder, keep)
+            for folder in keep:
+                _empty(folder, set())
             status = _exits.get(pid, -signal.SIGKILL)
             _exits.clear()
             kernels.clear()
