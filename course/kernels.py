@@ -154,6 +154,7 @@ class ForkedKernelProcess:
 
     def __init__(self, jail, pid):
         self.jail, self.pid, self.returncode, self.stopped = jail, pid, None, False
+        self._stopping = threading.Lock()  # the time limit's timer may stop it at any moment
 
     def poll(self):
         if self.returncode is None:
@@ -174,7 +175,9 @@ class ForkedKernelProcess:
 
     def kill(self):
         """Kill it and clean the jail after it (also needed when it has ended by itself)."""
-        if not self.stopped:
+        with self._stopping:
+            if self.stopped:
+                return
             self.stopped = True
             status = self.jail.stop(self.pid)
             if self.poll() is None:
@@ -201,24 +204,25 @@ class PromptKernelClient(AsyncKernelClient):
 
     async def _async_wait_for_ready(self, timeout=None):
         deadline = time.monotonic() + (60.0 if timeout is None else timeout)
+        asked, reply, connected = set(), None, False
         while True:
-            msg_id, reply, idle = self.kernel_info(), None, False
+            asked.add(self.kernel_info())
             retry = time.monotonic() + self.RETRY_SECONDS
-            while time.monotonic() < retry and not (reply and idle):
+            while time.monotonic() < retry and not (reply and connected):
                 for channel in (self.shell_channel, self.iopub_channel):
                     try:
                         msg = await channel.get_msg(timeout=self.POLL)
                     except Empty:
                         continue
                     if msg["msg_type"] == "iopub_welcome":
-                        idle = True  # the kernel saw this client's IOPub subscription
-                    if msg["parent_header"].get("msg_id") != msg_id:
+                        connected = True  # the kernel saw this client's IOPub subscription
+                    if msg["parent_header"].get("msg_id") not in asked:
                         continue
                     if msg["msg_type"] == "kernel_info_reply":
                         reply = msg
                     elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                        idle = True
-            if reply and idle:
+                        connected = True
+            if reply and connected:
                 self._handle_kernel_info_reply(reply)
                 return
             if not await self._async_is_alive():
@@ -271,8 +275,9 @@ class Kernel:
         self.sandbox = jail.sandbox if jail else Sandbox(limits, support)
         name = "kernel"
         if jail:
-            if os.listdir(self.sandbox.sockets):  # the zygote empties it after every kernel
-                raise JailBroken("the kernels' socket folder was not empty: it was tampered with")
+            if os.listdir(self.sandbox.sockets) or os.listdir(self.sandbox.work):
+                # the zygote empties them after every kernel: something resisted
+                raise JailBroken("the jail's folders were not empty after the last kernel")
             jail.kernels += 1
             name = f"kernel{jail.kernels}"
         self.km = SandboxedKernelManager(

@@ -29,9 +29,11 @@ Specs come from ``<source>/<assignment>/probes.json`` when present, else from ``
 import functools
 import importlib
 import inspect
+import io
 import json
 import os
 import re
+import stat
 
 import numpy as np
 
@@ -75,8 +77,9 @@ BUILTIN = {
     "a5_backprop": [
         _probe("a5_backprop", "affine_backward", [_normal(5, 3), {"tuple": [_X, _W]}], [f"test_affine_{out}"],
                pick=k, output=out) for k, out in enumerate(["dx", "dW", "db"])] + [
-        _probe("a5_backprop", f"{f}_backward", [_normal(5, 3), _normal(5, 3)], [f"test_{f}_backward"])
-        for f in ("relu", "sigmoid", "tanh")],
+        _probe("a5_backprop", f"{f}_backward", [
+            _normal(5, 3), {"cache_of": f"nanoprop.{f}_forward", "args": [_normal(5, 3)], "pick": 1}],
+            [f"test_{f}_backward"]) for f in ("relu", "sigmoid", "tanh")],
     "a6_training": [
         _probe("a6_training", "sgd", [_normal(4, 3), _normal(4, 3), {"value": 0.1}], ["test_sgd"]),
         *[_probe("a6_training", "sgd_momentum", [_normal(4, 3), _normal(4, 3), _normal(4, 3), {"value": 0.1},
@@ -115,7 +118,7 @@ def _draw(arg, rng):
     if "normal" in arg:
         return rng.normal(size=tuple(arg["normal"])) * arg.get("scale", 1.0)
     if "value" in arg:
-        return np.asarray(arg["value"], dtype=float)
+        return float(arg["value"])
     if "labels" in arg:
         n, classes = arg["labels"]
         return rng.integers(0, classes, size=n)
@@ -144,12 +147,44 @@ def reference(spec):
     return lambda *args: fn(*args)[spec["pick"]]
 
 
-def _save(folder, stem, value):
+def _open_folder(folder):
+    """The probe folder, opened without following a link (it lies in the learner's folder,
+    where their code may replace anything with a link or a pipe while the grader works)."""
+    return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+
+
+def _write(dir_fd, name, data, owner):
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd)
+    try:
+        os.write(fd, data)
+        if owner is not None:
+            os.fchown(fd, owner, owner)
+    finally:
+        os.close(fd)
+
+
+def _read(dir_fd, name, limit):
+    """A regular file's bytes (no link, no pipe, at most ``limit`` bytes), else OSError."""
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            raise OSError(f"{name} is not a regular file of at most {limit} bytes")
+        return os.read(fd, limit + 1)[:limit]
+    finally:
+        os.close(fd)
+
+
+def _save(dir_fd, stem, value, owner):
     """Save an argument as .npy files; return its layout (how to put it together again)."""
     if isinstance(value, (tuple, list)):
         kind = "tuple" if isinstance(value, tuple) else "list"
-        return {kind: [_save(folder, f"{stem}_{k}", v) for k, v in enumerate(value)]}
-    np.save(os.path.join(folder, stem + ".npy"), np.asarray(value), allow_pickle=False)
+        return {kind: [_save(dir_fd, f"{stem}_{k}", v, owner) for k, v in enumerate(value)]}
+    if isinstance(value, float):
+        return {"float": value}
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(value), allow_pickle=False)
+    _write(dir_fd, stem + ".npy", buffer.getvalue(), owner)
     return {"npy": stem + ".npy"}
 
 
@@ -162,6 +197,8 @@ def __course_probe(folder):
     _specs = _json.load(open(_os.path.join(folder, "specs.json")))
     _layouts = _json.load(open(_os.path.join(folder, "layouts.json")))
     def _load(_l):
+        if "float" in _l:
+            return float(_l["float"])
         if "npy" in _l:
             return _np.load(_os.path.join(folder, _l["npy"]), allow_pickle=False)
         _parts = [_load(_p) for _p in _l.get("tuple", _l.get("list"))]
@@ -203,30 +240,42 @@ del __course_probe
 '''
 
 
-def prepare(folder, specs, seed):
-    """Write the specs and inputs into the kernel's folder; return the inputs for judging."""
+def prepare(folder, specs, seed, owner=None):
+    """Write the specs and inputs into a new folder for the kernel (owned by ``owner``, a user
+    id, if given); return the inputs, for judging."""
     os.makedirs(folder, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    inputs, layouts = [], []
-    for i, spec in enumerate(specs):
-        args = make_inputs(spec, rng)
-        layouts.append([_save(folder, f"in_{i}_{k}", a) for k, a in enumerate(args)])
-        inputs.append(args)
-    for name, data in (("specs.json", specs), ("layouts.json", layouts)):
-        with open(os.path.join(folder, name), "w") as fh:
-            json.dump(data, fh)
+    dir_fd = _open_folder(folder)
+    try:
+        rng = np.random.default_rng(seed)
+        inputs, layouts = [], []
+        for i, spec in enumerate(specs):
+            args = make_inputs(spec, rng)
+            layouts.append([_save(dir_fd, f"in_{i}_{k}", a, owner) for k, a in enumerate(args)])
+            inputs.append(args)
+        for name, data in (("specs.json", specs), ("layouts.json", layouts)):
+            _write(dir_fd, name, json.dumps(data).encode(), owner)
+        if owner is not None:
+            os.fchown(dir_fd, owner, owner)
+    finally:
+        os.close(dir_fd)
     return inputs
-
-
-def _no_links(path, flags):
-    return os.open(path, flags | os.O_NOFOLLOW)
 
 
 def judge(folder, specs, inputs):
     """Compare the kernel's saved results with nanoprop: {index: None, a problem, or UNCHECKED}."""
-    try:  # the folder is the learner's: read no link they may have put in place of a file
-        with open(os.path.join(folder, "status.json"), opener=_no_links) as fh:
-            status = {int(k): str(v) for k, v in json.load(fh).items()}
+    try:
+        dir_fd = _open_folder(folder)
+    except OSError:
+        return {i: UNCHECKED for i in range(len(specs))}
+    try:
+        return _judge(dir_fd, specs, inputs)
+    finally:
+        os.close(dir_fd)
+
+
+def _judge(dir_fd, specs, inputs):
+    try:
+        status = {int(k): str(v) for k, v in json.loads(_read(dir_fd, "status.json", 2**20)).items()}
     except (OSError, ValueError, AttributeError):
         status = {}
     verdicts = {}
@@ -239,17 +288,17 @@ def judge(folder, specs, inputs):
         if state != "ok":
             verdicts[i] = f"{name}: {state}"
             continue
-        path = os.path.join(folder, f"out_{i}.npy")
-        if not os.path.isfile(path) or os.path.islink(path) or os.path.getsize(path) > MAX_RESULT_BYTES:
+        try:
+            got = np.load(io.BytesIO(_read(dir_fd, f"out_{i}.npy", MAX_RESULT_BYTES)), allow_pickle=False)
+        except OSError:
             verdicts[i] = f"{name}: no usable result was saved"
             continue
-        try:
-            with open(path, "rb", opener=_no_links) as fh:
-                got = np.load(fh, allow_pickle=False)
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:
             verdicts[i] = f"{name}: its result could not be read ({exc})"
             continue
         want = np.asarray(reference(spec)(*inputs[i]), dtype=float)
+        if want.ndim == 0 and got.size == 1:
+            got = got.reshape(())  # a number returned as a one-element array, as the notebook allows
         if got.shape != want.shape:
             verdicts[i] = f"{name}: returned shape {got.shape}, the reference gives {want.shape}"
         elif not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=False):

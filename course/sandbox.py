@@ -253,7 +253,9 @@ class Sandbox:
                 args += _parents(path, made) + ["--ro-bind", path, path]
         args += ["--proc", "/proc", "--dev", "/dev", "--bind", self.work, JAIL_WORK]
         args += _parents(self.sockets, made) + ["--bind", self.sockets, self.sockets]
-        args += ["--chdir", JAIL_WORK, "--clearenv"]
+        # the rest of the file system read-only, including the folders bwrap made above (they
+        # would belong to the learner in a user namespace, and some are on the kernel's path)
+        args += ["--remount-ro", "/", "--chdir", JAIL_WORK, "--clearenv"]
         for key, value in self.env().items():
             args += ["--setenv", key, value]
         return args + ["--"] + inner
@@ -264,8 +266,8 @@ class Sandbox:
         return self.work
 
     def chown_for_kernel(self, path):
-        if self.uid is not None:
-            os.chown(path, self.uid, self.uid)
+        if self.uid is not None:  # never through a link a learner may have put there
+            os.chown(path, self.uid, self.uid, follow_symlinks=False)
 
     def cleanup(self):
         if self.slot:

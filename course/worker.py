@@ -12,6 +12,7 @@ import copy
 import hashlib
 import io
 import logging
+import multiprocessing.util
 import os
 import re
 import shutil
@@ -230,6 +231,7 @@ class SandboxedExecute(Execute):
                 self._probe(nb, notebook, kernel, flags)
         finally:
             timer.cancel()
+            timer.join()  # a time limit firing right now finishes before the kernel is handed back
         return nb, resources
 
     def _probe(self, nb, notebook, kernel, flags):
@@ -253,17 +255,20 @@ class SandboxedExecute(Execute):
                 verdicts[i] = f"{spec['function']}: its code uses the reference package nanoprop"
         if alive:
             folder = os.path.join(kernel.sandbox.work, ".probe-" + os.urandom(6).hex())
-            inputs = probes.prepare(folder, specs, _STATE["job"].probe_seed)
-            for name in os.listdir(folder):
-                kernel.sandbox.chown_for_kernel(os.path.join(folder, name))
-            kernel.sandbox.chown_for_kernel(folder)
             inside = folder.replace(kernel.sandbox.work, JAIL_WORK) if kernel.sandbox.support.bwrap else folder
+            found = {i: probes.UNCHECKED for i in range(len(specs))}
             try:
-                msg_id = self.kc.execute(probes.KERNEL_CODE % inside, silent=True, store_history=False)
-                self.wait_for_reply(msg_id)
-            except Exception as exc:  # a stuck or dying kernel: judged as "did not report"
-                self.log.warning("probe did not finish: %s", exc)
-            for i, verdict in probes.judge(folder, specs, inputs).items():
+                inputs = probes.prepare(folder, specs, _STATE["job"].probe_seed, owner=kernel.sandbox.uid)
+            except OSError as exc:  # the learner's code swapped the folder for a link, say
+                self.log.warning("probe inputs could not be written: %s", exc)
+            else:
+                try:
+                    msg_id = self.kc.execute(probes.KERNEL_CODE % inside, silent=True, store_history=False)
+                    self.wait_for_reply(msg_id)
+                except Exception as exc:  # a stuck or dying kernel: what it saved is still judged
+                    self.log.warning("probe did not finish: %s", exc)
+                found = probes.judge(folder, specs, inputs)
+            for i, verdict in found.items():
                 verdicts.setdefault(i, verdict)
         else:
             for i, spec in enumerate(specs):
@@ -316,16 +321,24 @@ def _test_outcomes(nb_path):
     return out
 
 
+_SCRATCH = {}
+
+
 def _scratch():
     """Where the private course copy goes: memory if possible (its gradebook is thrown away, so
     SQLite's hundreds of fsyncs per submission need not reach a disk). The folder is the same for
-    every submission this process grades, so the gradebook's address is too (see ``shared_engines``).
-    """
-    shm = "/dev/shm"
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
-    folder = os.path.join(base, f"course-grade-{os.getpid()}")
-    shutil.rmtree(folder, ignore_errors=True)
-    os.mkdir(folder, 0o700)
+    every submission this process grades, so the gradebook's address is too (see
+    ``shared_engines``); it is emptied before each."""
+    pid = os.getpid()
+    if pid not in _SCRATCH:  # per process: a forked worker must not share its parent's
+        shm = "/dev/shm"
+        base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+        _SCRATCH[pid] = tempfile.mkdtemp(prefix="course-grade-", dir=base)
+        # removed when this process ends (also a pool worker, which skips atexit)
+        multiprocessing.util.Finalize(None, shutil.rmtree, args=(_SCRATCH[pid], True), exitpriority=10)
+    folder = _SCRATCH[pid]
+    for name in os.listdir(folder):
+        shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
     return folder
 
 
@@ -425,7 +438,7 @@ def grade(job):
                 result.status = "failed"
             finally:
                 os.chdir(cwd)
-                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(os.path.join(tmp, "course"), ignore_errors=True)
                 _STATE["job"] = _STATE["flags"] = None
         result.log = logbuf.getvalue()[-20000:]
         result.seconds = time.monotonic() - start

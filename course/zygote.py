@@ -37,6 +37,7 @@ import sys
 PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
            "sqlite3", "course.checks")
 PR_SET_DUMPABLE = 4
+IPC_RMID = 0
 POLL_SECONDS = 0.05
 
 
@@ -109,21 +110,51 @@ def _kill_all_others():
     return False
 
 
+def _remove(path):
+    """Delete a file or a whole tree, whatever modes a learner gave it (the zygote is its owner)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, 0o700)
+        for name in os.listdir(path):
+            _remove(os.path.join(path, name))
+        os.rmdir(path)
+    else:
+        os.remove(path)
+
+
 def _empty(folder, keep):
-    """Delete what is in ``folder``, except the paths in ``keep`` and the folders above them."""
+    """Delete what is in ``folder`` except the paths in ``keep``, the folders above them and
+    mount points (which are emptied instead); return what could not be deleted."""
+    left = []
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         if path in keep:
             continue
         if any(k.startswith(path + "/") for k in keep) or os.path.ismount(path):
-            _empty(path, keep)
-        elif os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            try:
-                os.remove(path)
-            except OSError:
-                pass
+            left += _empty(path, keep)
+            continue
+        try:
+            _remove(path)
+        except (OSError, RecursionError):
+            left.append(path)
+    return left
+
+
+def _remove_ipc():
+    """Delete the System V shared memory, queues and semaphores left in the jail's IPC
+    namespace; return how many could not be deleted."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    remove = {"shm": lambda i: libc.shmctl(i, IPC_RMID, None), "msg": lambda i: libc.msgctl(i, IPC_RMID, None),
+              "sem": lambda i: libc.semctl(i, 0, IPC_RMID)}
+    left = 0
+    for kind, rm in remove.items():
+        try:
+            rows = open(f"/proc/sysvipc/{kind}").read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            if rm(int(row.split()[1])) != 0:
+                left += 1
+    return left
 
 
 def _lines(fd):
@@ -155,38 +186,49 @@ def main(keep):
     for name in PRELOAD:
         importlib.import_module(name)
     _not_dumpable()
-    folders = [os.getcwd(), os.environ.get("HOME", os.getcwd()), "/tmp"]
+    folders = [os.getcwd(), os.environ.get("HOME", os.getcwd()), "/tmp", "/dev/shm"]
 
     def say(**msg):
         os.write(replies, (json.dumps(msg) + "\n").encode())
 
+    def clean_up():
+        """Kill all but the zygote, empty every writable place; True if nothing is left."""
+        try:
+            clean = _kill_all_others()
+            for folder in folders + sorted(keep):
+                if os.path.isdir(folder):
+                    clean = not _empty(folder, keep if folder in folders else set()) and clean
+            return _remove_ipc() == 0 and clean
+        except Exception:  # whatever a learner left behind, the jail is then replaced
+            return False
+
     say(ready=True)
-    kernels = set()
+    current = last_status = None  # the kernel in use (a stop for another is stale) and its exit
     for line in _lines(requests):
         _reap()
-        for pid in [p for p in _exits if p in kernels]:
-            kernels.discard(pid)
-            say(exit=pid, status=_exits.pop(pid))
+        for pid in list(_exits):
+            status = _exits.pop(pid)
+            if pid == current:
+                say(exit=pid, status=status)
+                last_status = status
         if line is None:
             continue
         msg = json.loads(line)
         if "start" in msg:
-            pid = os.fork()
-            if pid == 0:
+            current, last_status = os.fork(), None
+            if current == 0:
                 _become_kernel([str(a) for a in msg["start"]], (requests, replies))
-            kernels.add(pid)
-            say(pid=pid)
+            say(pid=current)
         elif "stop" in msg:
             pid = int(msg["stop"])
-            clean = _kill_all_others()
-            for folder in folders:
-                if os.path.isdir(folder):
-                    _empty(folder, keep)
-            for folder in keep:
-                _empty(folder, set())
-            status = _exits.get(pid, -signal.SIGKILL)
+            if pid != current:
+                say(stopped=pid, status=-signal.SIGKILL, clean=True)
+                continue
+            clean = clean_up()
+            _reap()
+            status = _exits.pop(pid, last_status if last_status is not None else -signal.SIGKILL)
             _exits.clear()
-            kernels.clear()
+            current = None
             say(stopped=pid, status=status, clean=clean)
 
 

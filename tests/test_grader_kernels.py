@@ -40,6 +40,10 @@ print(json.dumps({
     "home": sorted(n for n in os.listdir(home) if os.path.join(home, n) != os.getcwd()),
     "others": _others(), "path0": sys.path[0], "argv0": os.path.basename(sys.argv[0]),
     "env": sorted(os.environ), "learner_module": "learner_helper" in sys.modules,
+    "planted": hasattr(__builtins__, "PLANTED") or "PLANTED" in dir(__builtins__),
+    "shm": sorted(os.listdir("/dev/shm")),
+    "ipc": sum(len(open(f"/proc/sysvipc/{k}").read().splitlines()) - 1 for k in ("shm", "msg", "sem")),
+    "on_path": sorted(d for d in sys.path if os.path.exists(os.path.join(d or ".", "pdb_planted.py"))),
 }))
 """
 
@@ -52,6 +56,21 @@ open(os.path.join(os.environ["HOME"], "left_in_home.txt"), "w").write("x")
 open("learner_helper.py", "w").write("VALUE = 1\n")
 sys.path.insert(0, os.getcwd()); import learner_helper
 subprocess.Popen(["sleep", "300"], start_new_session=True)
+# an IPython start-up file for the next kernel, in folders made undeletable (mode 0555)
+startup = os.path.join(os.environ["IPYTHONDIR"], "profile_default", "startup")
+os.makedirs(startup, exist_ok=True)
+open(os.path.join(startup, "00-planted.py"), "w").write("import builtins; builtins.PLANTED = 1\n")
+for d in (startup, os.path.dirname(startup)):
+    os.chmod(d, 0o555)
+os.makedirs("locked/inner"); os.symlink("/etc/passwd", "locked/inner/link"); os.chmod("locked", 0o555)
+for d in ["/dev/shm", *sys.path]:  # wherever allowed (/dev/shm: only in a user namespace)
+    try:
+        open(os.path.join(d or ".", "pdb_planted.py"), "w").write("PLANTED = 1\n")
+    except OSError:
+        pass
+import ctypes
+libc = ctypes.CDLL(None)
+assert libc.shmget(0, 4096, 0o1000 | 0o600) >= 0   # IPC_PRIVATE, IPC_CREAT: outlives the kernel
 if os.fork() == 0:          # a daemon: double fork, new session, keeps running
     os.setsid()
     if os.fork() == 0:
@@ -105,8 +124,10 @@ def test_the_next_learner_finds_nothing_of_the_last(pool):
     seen = look(pool)
     assert pool._jail is jail, "a clean jail is reused, not replaced"
     assert seen["secret"] is False and seen["learner_module"] is False
-    assert seen["work"] == [] and seen["home"] == []
+    assert seen["planted"] is False, "an IPython start-up file of the last learner ran"
+    assert seen["work"] == [] and seen["home"] == [] and seen["shm"] == []
     assert "left_in_tmp.txt" not in seen["tmp"]
+    assert seen["ipc"] == 0 and seen["on_path"] == []
     assert seen["others"] == [], "a process of the last learner is still running in the jail"
 
 

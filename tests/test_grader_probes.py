@@ -5,6 +5,10 @@ and its saved results are judged against nanoprop. The instructor's solution mus
 probe; a seeded bug must fail a probe guarding one of the tests it loses, and never one guarding
 a test it keeps (an outside check must not accuse a correct function).
 """
+import os
+import signal
+
+import numpy as np
 import pytest
 
 from course import demo, mutants, probes
@@ -76,3 +80,42 @@ def test_a_probe_says_which_output_disagrees(tmp_path):
 
 def test_demo_assignments_are_all_known():
     assert set(PROBED) <= set(demo.ASSIGNMENTS)
+
+
+def test_odd_but_correct_answers_pass(tmp_path):
+    """What the notebook's own tests accept, the probes accept too."""
+    ns = namespace_of(source("a5_backprop"))
+    ns["sigmoid_backward"] = lambda dout, cache: dout * (s := np.clip(cache, 1e-12, 1 - 1e-12)) * (1 - s)
+    ns["tanh_backward"] = lambda dout, cache: dout * (1 - np.clip(cache, -1, 1) ** 2)
+    assert probe(ns, "a5_backprop", tmp_path / "a5") == {}
+    ns = namespace_of(source("a3_loss"))
+    right = ns["mse_loss"]
+    ns["mse_loss"] = lambda pred, target: (np.array([right(pred, target)[0]]), list(right(pred, target))[1])
+    assert probe(ns, "a3_loss", tmp_path / "a3") == {}
+    ns = namespace_of(source("a6_training"))
+    ns["sgd"] = lambda w, dw, learning_rate=0.01: [w - learning_rate * dw for _ in [0] if
+                                                    isinstance(learning_rate, float)][0]
+    assert probe(ns, "a6_training", tmp_path / "a6") == {}
+
+
+def test_a_pipe_in_place_of_a_result_cannot_hang_the_grader(tmp_path):
+    specs = probes.BUILTIN["a1_neuron"]
+    inputs = probes.prepare(str(tmp_path), specs, seed=1)
+    os.mkfifo(tmp_path / "status.json")
+    signal.alarm(20)  # a hang fails the test instead of blocking the suite
+    try:
+        verdicts = probes.judge(str(tmp_path), specs, inputs)
+    finally:
+        signal.alarm(0)
+    assert set(verdicts.values()) == {probes.UNCHECKED}
+
+
+def test_a_link_in_place_of_the_probe_folder_is_not_followed(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (tmp_path / "probe").symlink_to(target)
+    with pytest.raises(OSError):
+        probes.prepare(str(tmp_path / "probe"), probes.BUILTIN["a1_neuron"], seed=1)
+    assert list(target.iterdir()) == []
+    assert set(probes.judge(str(tmp_path / "probe"), probes.BUILTIN["a1_neuron"], [])) == set(
+        range(len(probes.BUILTIN["a1_neuron"])))
