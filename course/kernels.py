@@ -47,6 +47,7 @@ class WarmJail:
         self.sandbox = Sandbox(limits, support)
         self.exits = {}        # {pid in the jail: exit status}, from the zygote's reports
         self.kernels = 0       # how many kernels this jail has started (to name their sockets)
+        self.ended = ""        # why the jail was destroyed
         self._lock = threading.RLock()
         self._buffer = b""
         cmd = self.sandbox.wrap([sys.executable, "-m", "course.zygote", self.sandbox.sockets])
@@ -116,16 +117,17 @@ class WarmJail:
         """Kill kernel ``pid`` and all it left behind; a jail that fails to do so is destroyed."""
         try:
             reply = self._ask(stop=pid)
-        except JailBroken:
-            self.destroy()
+        except JailBroken as exc:
+            self.destroy(str(exc))
             return -signal.SIGKILL
-        if not reply.get("clean"):
-            self.destroy()  # a process survived the clean-up: the next kernel gets a new jail
+        if not reply.get("clean"):  # the next kernel gets a new jail
+            self.destroy("the clean-up after a kernel left something behind: " + reply.get("left", "?"))
         return reply["status"]
 
-    def destroy(self):
-        """End the jail and everything in it."""
+    def destroy(self, reason="closed"):
+        """End the jail and everything in it (``reason`` is kept, for the logs and tests)."""
         with self._lock:
+            self.ended = self.ended or reason
             if self.proc is not None:
                 try:
                     os.killpg(self.proc.pid, signal.SIGKILL)

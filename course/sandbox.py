@@ -253,9 +253,10 @@ class Sandbox:
                 args += _parents(path, made) + ["--ro-bind", path, path]
         args += ["--proc", "/proc", "--dev", "/dev", "--bind", self.work, JAIL_WORK]
         args += _parents(self.sockets, made) + ["--bind", self.sockets, self.sockets]
-        # the rest of the file system read-only, including the folders bwrap made above (they
-        # would belong to the learner in a user namespace, and some are on the kernel's path)
-        args += ["--remount-ro", "/", "--chdir", JAIL_WORK, "--clearenv"]
+        # the rest of the file system read-only, including the folders bwrap made above and /dev
+        # (in a user namespace they would belong to the learner, and some are on the kernel's
+        # path; devices stay usable)
+        args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", JAIL_WORK, "--clearenv"]
         for key, value in self.env().items():
             args += ["--setenv", key, value]
         return args + ["--"] + inner

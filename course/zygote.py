@@ -13,7 +13,7 @@ folders, but never removed). It talks to the grader over its standard input and 
 JSON object per line:
 
     -> {"start": [kernel arguments]}        <- {"pid": 12}
-    -> {"stop": 12}                         <- {"stopped": 12, "status": -9, "clean": true}
+    -> {"stop": 12}                         <- {"stopped": 12, "status": -9, "clean": true, "left": ""}
                                             <- {"exit": 12, "status": 0}   (whenever a kernel ends)
 
 ``stop`` kills the kernel, then every other process left in the jail (a learner's code may have
@@ -32,6 +32,7 @@ import select
 import shutil
 import signal
 import sys
+import time
 
 # what every kernel imports (ipykernel's debugger and history bring debugpy and sqlite3)
 PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
@@ -91,14 +92,24 @@ def _reap():
 
 
 def _others_alive():
-    """Processes of this jail other than its init (1) and the zygote."""
-    me = os.getpid()
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+    """Processes of this jail other than its init (1) and the zygote, zombies not counted
+    (they run nothing; init reaps them when it gets the time)."""
+    me, alive = os.getpid(), []
+    for p in os.listdir("/proc"):
+        if p.isdigit() and int(p) not in (1, me):
+            try:
+                state = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if state != "Z":
+                alive.append(int(p))
+    return alive
 
 
-def _kill_all_others():
+def _kill_all_others(seconds=5.0):
     """Kill every process left in the jail (kill(-1) spares only init and the caller)."""
-    for _ in range(100):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         try:
             os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
@@ -106,7 +117,7 @@ def _kill_all_others():
         _reap()
         if not _others_alive():
             return True
-        select.select([], [], [], 0.01)
+        time.sleep(0.01)
     return False
 
 
@@ -192,15 +203,17 @@ def main(keep):
         os.write(replies, (json.dumps(msg) + "\n").encode())
 
     def clean_up():
-        """Kill all but the zygote, empty every writable place; True if nothing is left."""
+        """Kill all but the zygote, empty every writable place; say what is left ("" if none)."""
         try:
-            clean = _kill_all_others()
+            left = [] if _kill_all_others() else ["processes"]
             for folder in folders + sorted(keep):
                 if os.path.isdir(folder):
-                    clean = not _empty(folder, keep if folder in folders else set()) and clean
-            return _remove_ipc() == 0 and clean
-        except Exception:  # whatever a learner left behind, the jail is then replaced
-            return False
+                    left += _empty(folder, keep if folder in folders else set())
+            if _remove_ipc():
+                left.append("System V IPC objects")
+            return ", ".join(left[:5])
+        except Exception as exc:  # whatever a learner left behind, the jail is then replaced
+            return f"{exc.__class__.__name__}: {exc}"
 
     say(ready=True)
     current = last_status = None  # the kernel in use (a stop for another is stale) and its exit
@@ -224,12 +237,12 @@ def main(keep):
             if pid != current:
                 say(stopped=pid, status=-signal.SIGKILL, clean=True)
                 continue
-            clean = clean_up()
+            left = clean_up()
             _reap()
             status = _exits.pop(pid, last_status if last_status is not None else -signal.SIGKILL)
             _exits.clear()
             current = None
-            say(stopped=pid, status=status, clean=clean)
+            say(stopped=pid, status=status, clean=not left, left=left)
 
 
 if __name__ == "__main__":

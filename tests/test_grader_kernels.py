@@ -122,7 +122,7 @@ def test_the_next_learner_finds_nothing_of_the_last(pool):
     jail = kernel.jail
     pool.release(kernel)
     seen = look(pool)
-    assert pool._jail is jail, "a clean jail is reused, not replaced"
+    assert pool._jail is jail, f"a clean jail is reused, not replaced ({jail.ended})"
     assert seen["secret"] is False and seen["learner_module"] is False
     assert seen["planted"] is False, "an IPython start-up file of the last learner ran"
     assert seen["work"] == [] and seen["home"] == [] and seen["shm"] == []
