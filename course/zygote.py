@@ -23,6 +23,7 @@ when the grader writes the next kernel's connection file).
 Kernels cannot reach the zygote's pipes or memory: their own standard streams are /dev/null and
 the zygote is not dumpable (no ptrace, no /proc/PID/fd or /mem for processes of the same user).
 """
+import codecs
 import ctypes
 import importlib
 import importlib.util
@@ -132,16 +133,28 @@ def _remove(path):
         os.remove(path)
 
 
-def _empty(folder, keep):
-    """Delete what is in ``folder`` except the paths in ``keep``, the folders above them and
-    mount points (which are emptied instead); return what could not be deleted."""
+def _mounts():
+    """{mount point: read-only?} of this jail, from /proc/self/mountinfo."""
+    out = {}
+    for line in open("/proc/self/mountinfo"):
+        fields = line.split()
+        point = codecs.decode(fields[4], "unicode_escape")  # spaces come as \040
+        out[point] = "ro" in fields[5].split(",")
+    return out
+
+
+def _empty(folder, keep, mounts):
+    """Delete what is in ``folder`` except the paths in ``keep``; mount points (the learner's
+    folder, the read-only views of Python and the course, which sit under /tmp when the course
+    does) are emptied if writable, skipped if not, and the folders above them kept. Return what
+    could not be deleted."""
     left = []
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
-        if path in keep:
+        if path in keep or mounts.get(path):
             continue
-        if any(k.startswith(path + "/") for k in keep) or os.path.ismount(path):
-            left += _empty(path, keep)
+        if path in mounts or any(p.startswith(path + "/") for p in [*mounts, *keep]):
+            left += _empty(path, keep, mounts)
             continue
         try:
             _remove(path)
@@ -206,9 +219,10 @@ def main(keep):
         """Kill all but the zygote, empty every writable place; say what is left ("" if none)."""
         try:
             left = [] if _kill_all_others() else ["processes"]
+            mounts = _mounts()
             for folder in folders + sorted(keep):
                 if os.path.isdir(folder):
-                    left += _empty(folder, keep if folder in folders else set())
+                    left += _empty(folder, keep if folder in folders else set(), mounts)
             if _remove_ipc():
                 left.append("System V IPC objects")
             return ", ".join(left[:5])

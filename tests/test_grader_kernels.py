@@ -213,3 +213,23 @@ def test_links_left_in_the_socket_folder_cannot_redirect_the_grader(pool, tmp_pa
     assert [n for n in os.listdir(sockets) if os.path.islink(os.path.join(sockets, n))] == []
     assert look(pool)["work"] == []
     assert victim.read_text() == "untouched"
+
+
+def test_emptying_keeps_mounts_and_what_leads_to_them(tmp_path):
+    from course import zygote
+    (tmp_path / "course" / "venv").mkdir(parents=True)          # a read-only view, as under /tmp
+    (tmp_path / "course" / "venv" / "python").write_text("keep")
+    (tmp_path / "course" / "learner.txt").write_text("x")
+    (tmp_path / "work" / "deep").mkdir(parents=True)            # a writable mount: emptied
+    (tmp_path / "work" / "deep" / "f").write_text("x")
+    (tmp_path / "sockets").mkdir()
+    (tmp_path / "locked" / "inner").mkdir(parents=True)
+    (tmp_path / "locked" / "inner" / "f").write_text("x")
+    os.chmod(tmp_path / "locked" / "inner", 0o555)
+    os.chmod(tmp_path / "locked", 0o555)
+    mounts = {str(tmp_path / "course" / "venv"): True, str(tmp_path / "work"): False}
+    left = zygote._empty(str(tmp_path), {str(tmp_path / "sockets")}, mounts)
+    assert left == []
+    assert sorted(os.listdir(tmp_path)) == ["course", "sockets", "work"]
+    assert os.listdir(tmp_path / "course") == ["venv"] and os.listdir(tmp_path / "work") == []
+    assert (tmp_path / "course" / "venv" / "python").read_text() == "keep"
