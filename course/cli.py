@@ -106,7 +106,10 @@ def main(argv=None):
         if args.command == "report":
             return _report(args)
         if args.command == "sandbox":
-            print(detect().describe())
+            support = detect()
+            print(support.describe())
+            print("kernels: " + ("forked from a warm interpreter in each worker's jail, which is emptied "
+                                 "between notebooks" if support.bwrap else "a new process for each notebook"))
             return 0
     except CourseError as exc:
         print(f"course: error: {exc}", file=sys.stderr)

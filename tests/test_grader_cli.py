@@ -246,3 +246,11 @@ def test_a_dying_worker_does_not_stop_the_batch(course_dir, tmp_path, monkeypatc
     assert summary.failed == ["dan"] and sorted(summary.graded) == ["ana", "ben"]
     rec = next(r for r in load_records(Course(root), fx.ASSIGNMENT) if r["student"] == "dan")
     assert rec["flags"][0]["kind"] == "worker-crashed" and "--student" in rec["flags"][0]["message"]
+
+
+def test_sandbox_says_what_isolation_and_which_kernels(capsys):
+    from course.sandbox import detect
+    assert cli.main(["sandbox"]) == 0
+    out = capsys.readouterr().out
+    assert detect().describe() in out
+    assert ("warm interpreter" in out) == detect().bwrap
