@@ -25,7 +25,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from . import probes
 from .sandbox import Limits
 from .intake import flag
-from .worker import Job, Result, digest, grade, shared_engines, warm_up
+from .worker import Job, Result, digest, grade, remove_scratch, shared_engines, warm_up
 
 RECORDS = ".course"
 
@@ -333,8 +333,10 @@ def _pool_results(jobs, workers, options):
         for proc in list(getattr(pool, "_processes", {}).values()):
             proc.terminate()  # their kernels die with them (bwrap --die-with-parent)
         pool.shutdown(wait=False, cancel_futures=True)
+        remove_scratch()
         raise
     pool.shutdown(wait=not lost)
+    remove_scratch()  # also those of workers killed while grading
     return lost
 
 

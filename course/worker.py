@@ -9,6 +9,7 @@ merges the result into the real gradebook, so there is a single writer.
 """
 import contextlib
 import copy
+import glob
 import hashlib
 import io
 import logging
@@ -322,6 +323,14 @@ def _test_outcomes(nb_path):
 
 
 _SCRATCH = {}
+# Scratch folders are named after the process that started the grading (a pool's workers are its
+# forks), so it can remove those of workers that were killed before they could.
+_OWNER = os.getpid()
+
+
+def _scratch_base():
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
 
 
 def _scratch():
@@ -331,15 +340,20 @@ def _scratch():
     ``shared_engines``); it is emptied before each."""
     pid = os.getpid()
     if pid not in _SCRATCH:  # per process: a forked worker must not share its parent's
-        shm = "/dev/shm"
-        base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-        _SCRATCH[pid] = tempfile.mkdtemp(prefix="course-grade-", dir=base)
+        _SCRATCH[pid] = tempfile.mkdtemp(prefix=f"course-grade-{_OWNER}-", dir=_scratch_base())
         # removed when this process ends (also a pool worker, which skips atexit)
         multiprocessing.util.Finalize(None, shutil.rmtree, args=(_SCRATCH[pid], True), exitpriority=10)
     folder = _SCRATCH[pid]
     for name in os.listdir(folder):
         shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
     return folder
+
+
+def remove_scratch():
+    """Remove the scratch folders of this process's workers (call once the workers are gone)."""
+    for path in glob.glob(os.path.join(_scratch_base(), f"course-grade-{os.getpid()}-*")):
+        shutil.rmtree(path, ignore_errors=True)
+    _SCRATCH.pop(os.getpid(), None)
 
 
 _ENGINES = {}

@@ -246,6 +246,8 @@ def test_a_dying_worker_does_not_stop_the_batch(course_dir, tmp_path, monkeypatc
     assert summary.failed == ["dan"] and sorted(summary.graded) == ["ana", "ben"]
     rec = next(r for r in load_records(Course(root), fx.ASSIGNMENT) if r["student"] == "dan")
     assert rec["flags"][0]["kind"] == "worker-crashed" and "--student" in rec["flags"][0]["message"]
+    from course.worker import _scratch_base  # killed workers' scratch folders are removed too
+    assert [n for n in os.listdir(_scratch_base()) if n.startswith(f"course-grade-{os.getpid()}-")] == []
 
 
 def test_sandbox_says_what_isolation_and_which_kernels(capsys):
