@@ -196,9 +196,11 @@ class PromptKernelClient(AsyncKernelClient):
 
     The stock one waits 0.2 s to see IOPub connected and 0.2 s more to drain it, for every
     kernel: longer than a warm kernel takes to start. Here ready means what those waits are for:
-    a ``kernel_info`` reply on the shell channel, and the kernel's ``idle`` status for that same
-    request on IOPub (so IOPub is connected and all before it has been read). A request whose
-    IOPub messages went out before the subscription took hold is simply asked again.
+    a ``kernel_info`` reply on the shell channel, and proof that IOPub is connected: the kernel's
+    ``iopub_welcome`` for this subscription, or its ``idle`` status for one of these requests.
+    The request is asked again every ``RETRY_SECONDS`` (its IOPub messages may have gone out
+    before the subscription took hold); an answer to any of them counts. Messages left on IOPub
+    do not matter: nbclient reads only those of its own requests.
     """
 
     POLL = 0.01
@@ -339,9 +341,7 @@ class KernelPool:
         self.limits, self.support, self.prestart = limits, support, prestart
         self.warm = prestart and support.bwrap  # a zygote needs the jail's own PID namespace
         self._jail = self._next = None
-        if self.warm:
-            self._jail = WarmJail(limits, support)
-        self._refill()
+        self._refill()  # a warm pool starts its jail with its first kernel
 
     def _fork(self):
         for attempt in (1, 2):  # a jail broken by the last learner is replaced once
@@ -364,8 +364,8 @@ class KernelPool:
     def take(self):
         """A started kernel for the next notebook (hand it back with ``release``)."""
         kernel, self._next = self._next, None
-        if kernel is None or kernel.exit_status() is not None or (kernel.jail and not kernel.jail.alive):
-            if kernel is not None:  # died while waiting (a broken jail, say)
+        if kernel is None or kernel.exit_status() is not None:  # (a kernel of a broken jail has ended)
+            if kernel is not None:  # died while waiting
                 kernel.close()
             kernel = self._new()
         if not self.warm:

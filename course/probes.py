@@ -15,14 +15,13 @@ feedback says why) and flags the submission. A probe spec is data (it travels to
      "args": [{"normal": [4, 3]}, {"value": 0.5}], "grade_ids": ["test_sigmoid"]}
 
 Arguments: ``{"normal": shape}`` (standard normal floats; ``"scale": s`` multiplies them),
-``{"value": number}``,
-``{"labels": [n, classes]}`` (integers in [0, classes)), ``{"tuple": [arguments]}``, and
-``{"cache_of": "nanoprop.f", "args": [arguments], "pick": 1}``: what the reference ``f`` returns
-at position ``pick`` (a backward pass's cache, made by the reference forward pass). Optional keys:
-``"pick": k`` compares only the k-th returned value (``(out, cache)``: 0; ``"output"`` names it
-in messages), and
-``"rebind": {"g": "nanoprop.g"}`` runs the learner's function with the reference ``g`` in place
-of the learner's own, as the notebook's tests do, so one bug is not charged twice.
+``{"value": number}`` (a Python float), ``{"labels": [n, classes]}`` (integers in [0, classes)),
+``{"tuple": [arguments]}``, and ``{"cache_of": "nanoprop.f", "args": [arguments], "pick": 1}``:
+what the reference ``f`` returns at position ``pick`` (a backward pass's cache, made by the
+reference forward pass). Optional keys: ``"pick": k`` compares only the k-th returned value
+(``(out, cache)``: 0; ``"output"`` names it in messages), and ``"rebind": {"g": "nanoprop.g"}``
+runs the learner's function with the reference ``g`` in place of the learner's own
+(``course.checks.rebind``, as the notebook's tests do), so one bug is not charged twice.
 
 Specs come from ``<source>/<assignment>/probes.json`` when present, else from ``BUILTIN``.
 """
@@ -36,6 +35,7 @@ import re
 import stat
 
 import numpy as np
+
 
 def _probe(notebook, function, args, grade_ids, module="nanoprop", **extra):
     return {"notebook": notebook, "function": function, "reference": f"{module}.{function}",
@@ -219,11 +219,12 @@ def __course_probe(folder):
             _out[_i] = "calls nanoprop: " + ", ".join(sorted(_mods))
             continue
         if _spec.get("rebind") and isinstance(_fn, _types.FunctionType):
-            _g = dict(_fn.__globals__)
-            for _name, _dotted in _spec["rebind"].items():
+            from course.checks import rebind as _rebind
+            _names = {}
+            for _n, _dotted in _spec["rebind"].items():
                 _mod, _, _attr = _dotted.rpartition(".")
-                _g[_name] = getattr(_il.import_module(_mod), _attr)
-            _fn = _types.FunctionType(_fn.__code__, _g, _fn.__name__, _fn.__defaults__, _fn.__closure__)
+                _names[_n] = getattr(_il.import_module(_mod), _attr)
+            _fn = _rebind(_fn, **_names)
         _args = [_load(_l) for _l in _layouts[_i]]
         try:
             _r = _fn(*_args)

@@ -337,16 +337,13 @@ def _scratch():
     """Where the private course copy goes: memory if possible (its gradebook is thrown away, so
     SQLite's hundreds of fsyncs per submission need not reach a disk). The folder is the same for
     every submission this process grades, so the gradebook's address is too (see
-    ``shared_engines``); it is emptied before each."""
+    ``shared_engines``); ``grade`` empties it after each."""
     pid = os.getpid()
     if pid not in _SCRATCH:  # per process: a forked worker must not share its parent's
         _SCRATCH[pid] = tempfile.mkdtemp(prefix=f"course-grade-{_OWNER}-", dir=_scratch_base())
         # removed when this process ends (also a pool worker, which skips atexit)
         multiprocessing.util.Finalize(None, shutil.rmtree, args=(_SCRATCH[pid], True), exitpriority=10)
-    folder = _SCRATCH[pid]
-    for name in os.listdir(folder):
-        shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
-    return folder
+    return _SCRATCH[pid]
 
 
 def remove_scratch():
