@@ -6,8 +6,6 @@ assignments are graded in two groups, each once per test run in its own folder: 
 test worker to need a group grades it (holding a file lock), any other worker waits and
 reads the same results, so the two groups can be graded side by side on two workers.
 """
-import fcntl
-import json
 import os
 import re
 import subprocess
@@ -17,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from course import checks, demo, mutants
+from once import built_once
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = [a for a in demo.ASSIGNMENTS if (ROOT / "assignments" / a / f"{a}.ipynb").exists()]
@@ -63,38 +62,28 @@ def validity_class(assignments):
 @pytest.fixture(scope="session")
 def grading_results(tmp_path_factory):
     """results(assignment) -> (course folder, work, exported grades) of its group."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent                     # the folder all workers of this run share
-
     def grade(group, wait):
-        """Grade the group unless done; without wait, give up if another worker holds it."""
-        assignments = [a for a in GROUPS[group] if a in ASSIGNMENTS]
-        folder = shared / f"assignment-validity-{group}"
-        done = folder / "exported.json"
-        with open(shared / f"assignment-validity-{group}.lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                return None
-            if not done.exists():
-                students, work = validity_class(assignments)
-                exported = demo.grade_class(demo.make_course(folder / "course", assignments), students,
-                                            work, assignments, feedback_for="blank", via_lms=False)
-                done.write_text(json.dumps([[s, a, x] for (s, a), x in exported.items()]))
-        return folder
+        """Grade the group once per test run (see ``once``); without wait, None if another
+        worker is grading it."""
+        def build(folder):
+            assignments = [a for a in GROUPS[group] if a in ASSIGNMENTS]
+            students, work = validity_class(assignments)
+            exported = demo.grade_class(demo.make_course(folder / "course", assignments), students,
+                                        work, assignments, feedback_for="blank", via_lms=False)
+            return [[s, a, x] for (s, a), x in exported.items()]
+        return built_once(tmp_path_factory, f"assignment-validity-{group}", build, wait)
 
     def results(assignment):
         group = GROUP_OF[assignment]
-        folder = grade(group, wait=False)
-        if folder is None:                  # another worker is grading it: grade the others meanwhile
+        done = grade(group, wait=False)
+        if done is None:                    # another worker is grading it: grade the others meanwhile
             for other in range(len(GROUPS)):
                 if other != group:
                     grade(other, wait=False)
-            folder = grade(group, wait=True)
+            done = grade(group, wait=True)
+        folder, exported = done
         _, work = validity_class([a for a in GROUPS[group] if a in ASSIGNMENTS])
-        exported = {(s, a): x for s, a, x in json.loads((folder / "exported.json").read_text())}
-        return folder / "course", work, exported
+        return folder / "course", work, {(s, a): x for s, a, x in exported}
     return results
 
 

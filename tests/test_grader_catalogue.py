@@ -5,9 +5,7 @@ expected ones, the expected flags are raised with a message, the learner's origi
 unchanged, and nothing outside the learner's folder changed. Honest submissions in the same batch
 get their correct grades.
 """
-import fcntl
 import hashlib
-import json
 import os
 import socket
 import sqlite3
@@ -18,6 +16,7 @@ import pytest
 import nanoprop
 from bad_submissions import fixture as fx
 from bad_submissions.catalogue import CATALOGUE, Context
+from once import built_once
 from course.autograde import Options, autograde, load_records, Course
 from course.sandbox import FIRST_UID, UID_SLOTS, Limits, detect
 
@@ -86,20 +85,10 @@ def grade_catalogue(root):
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
-    """(course folder, summary, fingerprints): graded once per test run, even with several test
-    workers (pytest-xdist here does not keep a group on one worker): the first worker to need it
-    grades under a file lock, the others wait and read the result."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    root, done = shared / "grader-catalogue" / "course", shared / "grader-catalogue" / "summary.json"
-    with open(shared / "grader-catalogue.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            root.mkdir(parents=True)
-            done.write_text(json.dumps(grade_catalogue(root)))
-    result = json.loads(done.read_text())
-    return root, result, result["before"]
+    """(course folder, summary, fingerprints), graded once per test run (see ``once``)."""
+    folder, result = built_once(tmp_path_factory, "grader-catalogue",
+                                lambda folder: grade_catalogue(folder / "course"))
+    return folder / "course", result, result["before"]
 
 
 def scores(root, student):

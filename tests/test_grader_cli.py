@@ -6,8 +6,6 @@
 - feedback never shows the hidden tests; the report has its plots and the flagged list;
 - errors (unknown assignment, misplaced submission, roster mismatch) say what to do.
 """
-import fcntl
-import json
 import os
 import shutil
 
@@ -17,6 +15,7 @@ from bad_submissions import catalogue, fixture as fx
 from course import cli
 from course.autograde import Course, Options, autograde, load_records
 from course.sandbox import Limits
+from once import built_once
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.xdist_group("grader_cli")]
 
@@ -48,33 +47,24 @@ TAMPERED = {"eve_dup": catalogue.duplicated_cells, "fay_deleted": catalogue.dele
 EVERYONE = sorted(CLASS) + sorted(TAMPERED)
 
 
-def _shared_folder(tmp_path_factory):
-    shared = tmp_path_factory.getbasetemp()
-    return shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
-
-
 @pytest.fixture(scope="session")
 def graded_both_ways(tmp_path_factory):
-    """(course folder graded by `course`, copy graded by plain nbgrader, who `course` graded).
+    """(course folder graded by `course`, copy graded by plain nbgrader, who `course` graded),
+    built once per test run (see ``once``). Tests treat both folders as read-only: those that
+    change things work on a copy."""
+    def build(base):
+        root, plain = base / "course", base / "plain"
+        fx.make_course(root)
+        for student, answers in CLASS.items():
+            fx.write_submission(root, student, fx.answered(root, answers))
+        for student, build_bad in TAMPERED.items():
+            build_bad(root, student, None)
+        fx.copy_course(root, plain)
+        fx.nbgrader_cmd(plain, "autograde", fx.ASSIGNMENT)
+        return sorted(autograde(root, fx.ASSIGNMENT, Options(jobs=2, limits=LIMITS, progress=False)).graded)
 
-    Built once per test run even with several test workers (a file lock; pytest-xdist here does
-    not keep a group on one worker). Tests treat both folders as read-only: those that change
-    things work on a copy."""
-    base = _shared_folder(tmp_path_factory) / "grader-cli"
-    root, plain, done = base / "course", base / "plain", base / "graded.json"
-    with open(str(base) + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            fx.make_course(root)
-            for student, answers in CLASS.items():
-                fx.write_submission(root, student, fx.answered(root, answers))
-            for student, build in TAMPERED.items():
-                build(root, student, None)
-            fx.copy_course(root, plain)
-            fx.nbgrader_cmd(plain, "autograde", fx.ASSIGNMENT)
-            summary = autograde(root, fx.ASSIGNMENT, Options(jobs=2, limits=LIMITS, progress=False))
-            done.write_text(json.dumps(sorted(summary.graded)))
-    return root, plain, json.loads(done.read_text())
+    base, graded = built_once(tmp_path_factory, "grader-cli", build)
+    return base / "course", base / "plain", graded
 
 
 @pytest.fixture
