@@ -46,8 +46,8 @@ sandbox:
 
 # --- the book -----------------------------------------------------------------
 book: $(STAMP)
-	$(BIN)/python tools/book_assignments.py
-	$(BIN)/python tools/execute_chapters.py   # run the notebooks one per core, into the build's cache
+	$(BIN)/python -m tools.book_assignments
+	$(BIN)/python -m tools.execute_chapters   # run the notebooks one per core, into the build's cache
 	$(BIN)/jupyter-book build . --builder html --warningiserror --keep-going --quiet
 	@echo "The book is in _build/html/index.html"
 
@@ -61,7 +61,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 grade: $(STAMP)
-	$(BIN)/python -m course.demo
+	$(BIN)/python -m tools.demo_class
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt

@@ -3,11 +3,14 @@
 A demo class (``course.demo``: complete, partial, buggy and blank work) of 60 submissions spread
 over the assignments is graded twice, in two copies of the same course folder: once with plain
 `nbgrader autograde ASSIGNMENT` per assignment (sequential: nbgrader has no parallel mode) and
-once with `course autograde ASSIGNMENT` (worker processes, sandboxed pre-started kernels). It
-prints both times, the throughput ratio, and checks that both gradebooks hold the same grades.
-The two commands alternate assignment by assignment, so both see the same load.
+once with `course autograde ASSIGNMENT` (worker processes, sandboxed pre-started kernels). The
+two commands alternate assignment by assignment (bench/rounds.py: one round per assignment,
+each command once per round, the one that goes first changing from round to round), so both see
+the same load. It prints, per assignment, both times and their ratio; then the median of the
+per-assignment ratios with its spread, both totals with the ratio of the totals; and checks that
+both gradebooks hold the same grades.
 
-    python bench/bench_autograde.py [--submissions 60] [--jobs N]
+    python bench/bench_autograde.py [--submissions 60] [--jobs N] [--order-seed 0]
 """
 import argparse
 import os
@@ -15,11 +18,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from course import demo
 from nbgrader.api import Gradebook
+from rounds import interleave, ratio_cells, table, time_rows
 
 ASSIGNMENTS = ["a1_neuron", "a2_forward", "a3_loss", "a4_autograd", "a5_backprop", "a6_training"]
 
@@ -58,20 +61,23 @@ def grades(course):
 
 
 def run(cmd, cwd):
-    """Wall-clock seconds of one command. (Its CPU time cannot be compared: the kernels `course`
-    kills are never waited for, so they would be missing from its count.)"""
+    """Run one command (bench/rounds.py times it: wall-clock seconds. Its CPU time cannot be
+    compared: the kernels `course` kills are never waited for, so they would be missing from its
+    count.)"""
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
-    start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return time.perf_counter() - start
+
+
+PLAIN, COURSE = "nbgrader autograde (sequential)", "course autograde (parallel)"
 
 
 def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--submissions", type=int, default=60)
     p.add_argument("--jobs", type=int, default=0)
+    p.add_argument("--order-seed", type=int, default=0, help="seed of which command goes first")
     args = p.parse_args(argv)
     bindir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,17 +86,33 @@ def main(argv=None):
         plain = tmp / "plain"
         shutil.copytree(course, plain)
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-        t_plain = t_course = 0.0
-        for a in ASSIGNMENTS:  # alternate, so both see the same load on a shared machine
-            t_plain += run([str(bindir / "nbgrader"), "autograde", a], plain)
-            t_course += run([str(bindir / "course"), "autograde", a, "--quiet", *jobs], course)
-            print(f"  {a}: nbgrader {t_plain:6.1f} s, course {t_course:6.1f} s (cumulative)", flush=True)
+        contenders = {  # round r grades assignment r, once with each command
+            PLAIN: lambda r: run([str(bindir / "nbgrader"), "autograde", ASSIGNMENTS[r]], plain),
+            COURSE: lambda r: run([str(bindir / "course"), "autograde", ASSIGNMENTS[r], "--quiet",
+                                   *jobs], course),
+        }
+
+        def progress(r, rounds):
+            t_plain, t_course = rounds.times[PLAIN][r], rounds.times[COURSE][r]
+            first = rounds.orders[r][0].split()[0]
+            print(f"  {ASSIGNMENTS[r] + ':':13s} nbgrader {t_plain:6.1f} s, "
+                  f"course {t_course:6.1f} s, ratio {t_plain / t_course:5.2f}x ({first} first)",
+                  flush=True)
+
+        rounds = interleave(contenders, len(ASSIGNMENTS), seed=args.order_seed, on_round=progress)
         g_plain, g_course = grades(plain), grades(course)
         same = g_plain == g_course
-        print(f"{n} submissions over {len(ASSIGNMENTS)} assignments, {os.cpu_count()} cores")
-        print(f"  nbgrader autograde (sequential): {t_plain:7.1f} s  {n / t_plain:5.2f} submissions/s")
-        print(f"  course autograde (parallel):     {t_course:7.1f} s  {n / t_course:5.2f} submissions/s")
-        print(f"  throughput ratio: {t_plain / t_course:.2f}x")
+        per = n // len(ASSIGNMENTS)
+        print(f"{n} submissions over {len(ASSIGNMENTS)} assignments ({per} per assignment), "
+              f"{os.cpu_count()} cores; {rounds.describe()}")
+        rows = [row + [f"{rounds.total(name):.1f}", f"{n / rounds.total(name):.2f}"]
+                for name, row in zip(rounds.names, time_rows(rounds, fmt=".1f"))]
+        print(table(["seconds per assignment", "median", "IQR", "min-max", "total",
+                     "submissions/s"], rows))
+        print(table(["throughput ratio nbgrader / course", "median", "IQR", "min-max"],
+                    [["per assignment (median of the per-round ratios)"]
+                     + ratio_cells(rounds.ratio(PLAIN, COURSE))]))
+        print(f"  ratio of the totals: {rounds.total(PLAIN) / rounds.total(COURSE):.2f}x")
         print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"  identical grades: {same} ({len(g_plain)} test cells compared)")
         if not same:

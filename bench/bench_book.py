@@ -13,7 +13,10 @@ touched):
    with the keyboard several times; the time is from the key press to the first animation frame
    after the widget shows its new view (when the browser paints it).
 
-Each figure is printed next to its target, with the ratio figure / target.
+Each figure is printed next to its target, with the ratio figure / target. The book is built once
+per run, so the build times are single figures; the widget response times and the notebooks'
+execution times are many figures each, printed as median with their spread (interquartile range
+and min-max, bench/rounds.py). This benchmark has no contenders to interleave.
 """
 import json
 import os
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from booksite import serve, widget_state  # noqa: E402
+from rounds import spread  # noqa: E402  (bench/, this script's folder)
 
 TARGETS = {  # name: (target, unit)
     "clean build": (120.0, "s"),
@@ -180,6 +184,8 @@ def main():
         print("  executing each notebook (two at a time): " + ", ".join(
             f"{name} {sec:.1f} s" for name, sec in sorted(per_notebook.items(),
                                                         key=lambda kv: -kv[1])), flush=True)
+        print(f"  per notebook: median {spread(per_notebook.values()).format('.1f', ' s')}",
+              flush=True)
         rebuild, rebuild_cpu = make_book(tree)
         print(f"no-change rebuild: {rebuild:.1f} s ({rebuild_cpu:.1f} CPU seconds)", flush=True)
         html_root = tree / "_build" / "html"
@@ -190,7 +196,7 @@ def main():
         "no-change rebuild": rebuild,
         "site size": site_mb,
         "largest page": page_mb,
-        "widget response (median)": statistics.median(times),
+        "widget response (median)": spread(times).median,
         "widget response (95th percentile)": statistics.quantiles(times, n=20)[-1],
     }
     load_after = os.getloadavg()[0]
@@ -199,10 +205,16 @@ def main():
           f"(max {max(times):.1f} ms); heaviest page in the browser with everything it loads: "
           f"{heaviest} at {weights[heaviest]:.2f} MB (scripts are shared and cached)\n")
     report(results)
+    response = spread(times)
+    print(f"\nwidget response: median {response.format('.1f', ' ms')}; 95th percentile "
+          f"{results['widget response (95th percentile)']:.1f} ms")
     out = ROOT / "_build" / "bench_book.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({**results, "largest page name": page_name,
                                "widget responses": len(times), "widget response max": max(times),
+                               "widget response median, IQR, min-max ms": [
+                                   response.median, [response.q1, response.q3],
+                                   [response.lo, response.hi]],
                                "heaviest page load MB": weights[heaviest],
                                "load average before, after": [load_before, load_after],
                                "notebook execution seconds": per_notebook,

@@ -2,18 +2,23 @@
 
 Same data split, network (64 -> 128 ReLU -> 10), epochs, batch size, learning rate and
 momentum for all three; each framework draws its own initial weights from its own seeded
-generator. Every run is repeated and the median wall time is reported, with test accuracy.
+generator. The contenders run interleaved, round by round (bench/rounds.py: each round trains
+every contender once, in an order that changes each round, so load from other processes falls
+on all of them alike), after one unrecorded warm-up round. Reported: each contender's median
+time with its spread and its mean test accuracy, then the median of the per-round time ratios
+with their spread: against the faster peer (scikit-learn or PyTorch, whichever was faster in that
+round) and for every pair.
 
-    python bench/bench_training.py [--repeats 5] [--epochs 20]
+    python bench/bench_training.py [--repeats 5] [--epochs 20] [--order-seed 0]
 """
 import argparse
 import statistics
-import time
 import warnings
 
 import numpy as np
 
 import nanoprop
+from rounds import interleave, ratio_cells, table, time_rows
 
 SIZES = [64, 128, 10]
 
@@ -59,23 +64,15 @@ def run_sklearn(d, cfg, seed):
     return float(clf.score(d.X_test, d.y_test))
 
 
-def measure(fn, d, cfg):
-    fn(d, cfg, seed=0)                     # warm-up: first-call costs (BLAS, allocator) are not training
-    times, accs = [], []
-    for r in range(cfg.repeats):
-        t0 = time.perf_counter()
-        accs.append(fn(d, cfg, seed=r))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), statistics.mean(accs)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="rounds (each trains every contender once)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--momentum", type=float, default=0.9)
+    parser.add_argument("--order-seed", type=int, default=0, help="seed of the order within rounds")
     cfg = parser.parse_args()
 
     d = nanoprop.load_digits(seed=0)
@@ -93,13 +90,24 @@ def main():
     print(f"numpy {np.__version__}, BLAS: {blas}")
     print(f"MLP {SIZES}, {cfg.epochs} epochs, batch {cfg.batch_size}, lr {cfg.lr}, momentum "
           f"{cfg.momentum}, {len(d.X_train)} train / {len(d.X_test)} test digits; "
-          f"median of {cfg.repeats} runs, seeds 0..{cfg.repeats - 1}")
-    results = {name: measure(fn, d, cfg) for name, fn in runners.items()}
-    peers = [t for name, (t, _) in results.items() if not name.startswith("nanoprop")]
-    fastest_peer = min(peers)
-    print(f"{'':30s} {'time (s)':>9s} {'vs fastest peer':>16s} {'test acc':>9s}")
-    for name, (t, acc) in results.items():
-        print(f"{name:30s} {t:9.3f} {t / fastest_peer:15.2f}x {acc:9.3f}")
+          f"training seeds 0..{cfg.repeats - 1}, one per round", flush=True)
+    # round r trains every contender with seed r; the warm-up round (seed 0) is not recorded
+    contenders = {name: (lambda r, fn=fn: fn(d, cfg, seed=r)) for name, fn in runners.items()}
+    rounds = interleave(contenders, cfg.repeats, seed=cfg.order_seed, warmup=1)
+    print(f"{rounds.describe()}, after 1 warm-up round\n")
+
+    names = list(runners)
+    ours = [n for n in names if n.startswith("nanoprop")]
+    peers = [n for n in names if n not in ours]
+    rows = [row + [f"{statistics.mean(rounds.values[name]):.3f}"]
+            for name, row in zip(names, time_rows(rounds, names))]
+    print(table(["time (s)", "median", "IQR", "min-max", "test acc"], rows))
+    print("\ntime ratios: median of the per-round ratios, IQR, min-max "
+          "(below 1x: the first is faster)")
+    rows = [[f"{n} / faster peer"] + ratio_cells(rounds.ratio(n, peers)) for n in ours]
+    rows += [[f"{a} / {b}"] + ratio_cells(s) for (a, b), s in rounds.pairs(names).items()]
+    print(table(["ratio", "median", "IQR", "min-max"], rows))
+    return rounds
 
 
 if __name__ == "__main__":

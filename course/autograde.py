@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
 from . import probes
-from .sandbox import Limits
+from .jail.sandbox import Limits
 from .intake import flag
 from .worker import Job, Result, digest, grade, remove_scratch, shared_engines, warm_up
 

@@ -17,7 +17,7 @@ import sys
 # that reading and grading notebooks never uses (nbformat validates without format checkers).
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from .sandbox import Limits, detect
+from .jail.sandbox import Limits, detect
 
 
 def _parser():

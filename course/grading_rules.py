@@ -11,9 +11,16 @@ from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateI
 
 from course.sanitize import RepairMetadata
 
+# What an assignment folder holds besides its notebook (see tools/assignments.py): the source
+# with the solutions and hidden tests, the seeded bugs, the outside checks. nbgrader copies every
+# other file of the folder into what it releases and into each autograded submission.
+AUTHORING_FILES = ["source.py", "assignment.toml", "bugs.toml", "probes.toml"]
+
 
 def apply_grading_rules(c):
     """Set the grading rules on an nbgrader config object ``c``."""
+    # Only the notebook (and any data files) of an assignment folder reaches learners.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", *AUTHORING_FILES]
     # A deleted or stripped test cell is put back from the gradebook and graded.
     c.OverwriteCells.add_missing_cells = True
     # A harmless warning on stderr does not zero a correct test.

@@ -9,10 +9,14 @@ or a monkeypatched ``numpy.allclose`` can make any assertion pass. A probe does 
 3. the grader computes the same call with ``nanoprop`` in its own process and compares.
 
 A probe that fails zeroes the test cells it guards (an error output is added to them, so the
-feedback says why) and flags the submission. A probe spec is data (it travels to remote workers):
+feedback says why) and flags the submission. A probe spec is data (it travels to remote workers);
+each assignment keeps its own in ``assignments/<name>/probes.toml``, one table per probe:
 
-    {"notebook": "a1_neuron", "function": "sigmoid", "reference": "nanoprop.sigmoid",
-     "args": [{"normal": [4, 3]}, {"value": 0.5}], "grade_ids": ["test_sigmoid"]}
+    [[probe]]
+    function = "sigmoid"
+    reference = "nanoprop.sigmoid"
+    args = [{ normal = [4, 3] }, { value = 0.5 }]
+    grade_ids = ["test_sigmoid"]
 
 Arguments: ``{"normal": shape}`` (standard normal floats; ``"scale": s`` multiplies them),
 ``{"value": number}`` (a Python float), ``{"labels": [n, classes]}`` (integers in [0, classes)),
@@ -21,9 +25,9 @@ what the reference ``f`` returns at position ``pick`` (a backward pass's cache, 
 reference forward pass). Optional keys: ``"pick": k`` compares only the k-th returned value
 (``(out, cache)``: 0; ``"output"`` names it in messages), and ``"rebind": {"g": "nanoprop.g"}``
 runs the learner's function with the reference ``g`` in place of the learner's own
-(``course.checks.rebind``, as the notebook's tests do), so one bug is not charged twice.
+(``checks.rebind``, as the notebook's tests do), so one bug is not charged twice.
 
-Specs come from ``<source>/<assignment>/probes.json`` when present, else from ``BUILTIN``.
+Shapes are best all different (N=5, D=4, M=3, ...), so that a transposed result cannot pass.
 """
 import functools
 import importlib
@@ -33,70 +37,10 @@ import json
 import os
 import re
 import stat
+import tomllib
 
 import numpy as np
 
-
-def _probe(notebook, function, args, grade_ids, module="nanoprop", **extra):
-    return {"notebook": notebook, "function": function, "reference": f"{module}.{function}",
-            "args": args, "grade_ids": grade_ids, **extra}
-
-
-def _same_name(notebook, module, names, shape=(7, 5)):
-    """Probes for functions that take one array and share their name with nanoprop's."""
-    return [_probe(notebook, n, [{"normal": list(shape)}], [f"test_{n}"], module) for n in names]
-
-
-def _normal(*shape):
-    return {"normal": list(shape)}
-
-
-# Shapes are all different (N=5, D=4, M=3, H=2, T=3), so a transposed result cannot pass.
-_X, _W, _B = _normal(5, 4), _normal(4, 3), _normal(3)
-_RNN = [_normal(5, 4), _normal(5, 2), _normal(4, 2), _normal(2, 2), _normal(2)]       # x, h_prev, Wx, Wh, b
-_RNN_SEQ = [_normal(5, 3, 4), _normal(5, 2), _normal(4, 2), _normal(2, 2), _normal(2)]
-_STEP = {"rnn_step_forward": "nanoprop.rnn_step_forward", "rnn_step_backward": "nanoprop.rnn_step_backward"}
-
-# Probes of the course's own assignments, by assignment (kept next to nothing the learner sees).
-# a4 (the Value class) and a6's minibatches and train are judged by the notebook only.
-BUILTIN = {
-    "a1_neuron": _same_name("a1_neuron", "nanoprop.activations",
-                            ["sigmoid", "sigmoid_prime", "tanh", "tanh_prime"]) + [
-        _probe("a1_neuron", "neuron", [_normal(6), _normal(6), {"value": 0.3}], ["test_neuron"])],
-    "a2_forward": [_probe("a2_forward", "affine_forward", [_X, _W, _B], ["test_affine_forward"], pick=0)] + [
-        _probe("a2_forward", f"{f}_forward", [_normal(5, 3)], [f"test_{f}_forward"], pick=0)
-        for f in ("relu", "sigmoid", "tanh")],
-    "a3_loss": _same_name("a3_loss", "nanoprop.losses", ["softmax"]) + [
-        _probe("a3_loss", "softmax", [{"normal": [5, 3], "scale": 800.0}], ["test_softmax"],
-               output="large logits")] + [
-        _probe("a3_loss", "mse_loss", [_normal(5, 3), _normal(5, 3)], [test], pick=k, output=out)
-        for k, (out, test) in enumerate([("loss", "test_mse_value"), ("dpred", "test_mse_gradient")])] + [
-        _probe("a3_loss", "softmax_cross_entropy", [_normal(5, 3), {"labels": [5, 3]}], [test], pick=k, output=out)
-        for k, (out, test) in enumerate([("loss", "test_cross_entropy_value"),
-                                         ("dlogits", "test_cross_entropy_gradient")])],
-    "a5_backprop": [
-        _probe("a5_backprop", "affine_backward", [_normal(5, 3), {"tuple": [_X, _W]}], [f"test_affine_{out}"],
-               pick=k, output=out) for k, out in enumerate(["dx", "dW", "db"])] + [
-        _probe("a5_backprop", f"{f}_backward", [
-            _normal(5, 3), {"cache_of": f"nanoprop.{f}_forward", "args": [_normal(5, 3)], "pick": 1}],
-            [f"test_{f}_backward"]) for f in ("relu", "sigmoid", "tanh")],
-    "a6_training": [
-        _probe("a6_training", "sgd", [_normal(4, 3), _normal(4, 3), {"value": 0.1}], ["test_sgd"]),
-        *[_probe("a6_training", "sgd_momentum", [_normal(4, 3), _normal(4, 3), _normal(4, 3), {"value": 0.1},
-                                                 {"value": 0.8}], ["test_sgd_momentum"], pick=k, output=out)
-          for k, out in enumerate(["next_w", "next_v"])]],
-    "a7_rnn": [
-        _probe("a7_rnn", "rnn_step_forward", _RNN, ["test_rnn_step_forward"], pick=0),
-        *[_probe("a7_rnn", "rnn_step_backward", [
-            _normal(5, 2), {"cache_of": "nanoprop.rnn_step_forward", "args": _RNN, "pick": 1}],
-            ["test_rnn_step_backward"], pick=k, output=out)
-          for k, out in enumerate(["dx", "dh_prev", "dWx", "dWh", "db"])],
-        _probe("a7_rnn", "rnn_forward", _RNN_SEQ, ["test_rnn_forward"], pick=0, rebind=_STEP),
-        *[_probe("a7_rnn", "rnn_backward", [
-            _normal(5, 3, 2), {"cache_of": "nanoprop.rnn_forward", "args": _RNN_SEQ, "pick": 1}],
-            ["test_rnn_backward"], pick=k, output=out, rebind=_STEP)
-          for k, out in enumerate(["dx", "dh0", "dWx", "dWh", "db"])]],
-}
 
 MAX_RESULT_BYTES = 16 * 1024**2
 # The kernel never reported (it was out of memory, or the check was sabotaged): the notebook's
@@ -105,13 +49,13 @@ UNCHECKED = "unchecked"
 RTOL, ATOL = 1e-6, 1e-8
 
 
-def load(source_folder, assignment):
-    """The probe specs of an assignment (a list of dicts)."""
-    path = os.path.join(source_folder, assignment, "probes.json")
-    if os.path.exists(path):
-        with open(path) as fh:
-            return json.load(fh)
-    return list(BUILTIN.get(assignment, []))
+def load(source_folder: str, assignment: str) -> list[dict]:
+    """The probe specs of an assignment: the ``[[probe]]`` tables of its ``probes.toml``."""
+    path = os.path.join(source_folder, assignment, "probes.toml")
+    if not os.path.exists(path):
+        return []
+    with open(path, "rb") as fh:
+        return tomllib.load(fh).get("probe", [])
 
 
 def _draw(arg, rng):
@@ -219,7 +163,7 @@ def __course_probe(folder):
             _out[_i] = "calls nanoprop: " + ", ".join(sorted(_mods))
             continue
         if _spec.get("rebind") and isinstance(_fn, _types.FunctionType):
-            from course.checks import rebind as _rebind
+            from checks import rebind as _rebind
             _names = {}
             for _n, _dotted in _spec["rebind"].items():
                 _mod, _, _attr = _dotted.rpartition(".")

@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .style import PALETTE, use_course_style  # noqa: E402
+from bookkit.style import PALETTE, use_course_style  # noqa: E402
 
 
 def _png(fig):

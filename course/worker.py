@@ -38,9 +38,9 @@ from nbgrader.preprocessors import DeduplicateIds, Execute
 from traitlets.config import Config
 
 from . import intake, probes
-from .kernels import KernelPool
+from .jail.kernels import KernelPool
 from .sanitize import RepairMetadata
-from .sandbox import JAIL_WORK, Limits, detect
+from .jail.sandbox import JAIL_WORK, Limits, detect
 
 _LOCK = threading.Lock()       # one grading at a time per process (chdir, shared kernel pool)
 _STATE = {"pool": None, "pool_key": None, "job": None, "flags": None}

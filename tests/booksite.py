@@ -3,7 +3,7 @@
     BOOK                  the built site
     require_book()        fail with an actionable message when the book has not been built
     toc_docnames()        every page _toc.yml lists (intro, chapters/01_backprop, ...)
-    load_tool(name)       a script of tools/ as a module
+    load_tool(name)       a module of tools/
     built_pages()         every HTML page of the built site, as paths relative to BOOK
     chapter_pages()       the built pages of the chapters (chapters/*.html)
     widget_state(html)    the saved ipywidgets state of a page: {model_id: {model_name, state}}
@@ -35,11 +35,8 @@ def require_book():
 
 
 def load_tool(name):
-    """A script of tools/ (not a package) as a module, e.g. load_tool("execute_chapters")."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A module of tools/, e.g. load_tool("execute_chapters")."""
+    return importlib.import_module(f"tools.{name}")
 
 
 def toc_docnames():

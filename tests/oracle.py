@@ -2,44 +2,85 @@
 
 Deliberately written apart from ``nanoprop.gradcheck`` (which is itself under test), so a bug
 there cannot hide a bug in a backward pass.
+
+    numerical_gradients(f, arrays)           the gradients of a scalar f(*arrays), numerically
+    assert_gradient_close(got, want, what)   an array (a gradient, mostly) against the one it should be
+    check_backward(forward, backward, *xs)   a ``*_forward`` / ``*_backward`` pair, in one line
 """
+import inspect
+
 import numpy as np
 
 
-def numeric_grad(f, x, h=1e-6):
-    """Central-difference gradient of a scalar function f at x (float64), entry by entry."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.empty_like(x)
-    flat, g = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
-        up = f(x)
-        flat[i] = old - h
-        down = f(x)
-        flat[i] = old
-        g[i] = (up - down) / (2 * h)
-    return grad
+def numerical_gradients(f, arrays, h=1e-6):
+    """Central-difference gradients of a scalar function f(*arrays), one per array.
 
-
-def numeric_grads(f, arrays, h=1e-6):
-    """Gradients of f(*arrays) with respect to each array in turn."""
-    out = []
+    f: callable taking len(arrays) arrays, returning a number; arrays: a list of arrays
+    (any shapes)  ->  list of float64 arrays, shaped like ``arrays``, where entry i of
+    gradient k is (f(.., a_k + h e_i, ..) - f(.., a_k - h e_i, ..)) / 2h.
+    Each array is perturbed in a float64 copy, so the arrays passed in are not modified.
+    """
+    grads = []
     for k in range(len(arrays)):
-        def f_k(a, k=k):
-            args = list(arrays)
-            args[k] = a
-            return f(*args)
-        out.append(numeric_grad(f_k, arrays[k], h))
-    return out
+        args = list(arrays)
+        x = args[k] = np.array(arrays[k], dtype=np.float64)   # a copy, perturbed in place
+        grad = np.empty_like(x)
+        for i in range(x.size):
+            old = x.flat[i]
+            x.flat[i] = old + h
+            up = f(*args)
+            x.flat[i] = old - h
+            down = f(*args)
+            x.flat[i] = old
+            grad.flat[i] = (up - down) / (2 * h)
+        grads.append(grad)
+    return grads
 
 
-def assert_close(analytic, numeric, tol=1e-6, what="gradient"):
-    analytic, numeric = np.asarray(analytic, float), np.asarray(numeric, float)
-    assert analytic.shape == numeric.shape, f"{what}: shape {analytic.shape} != {numeric.shape}"
-    scale = np.maximum(1.0, np.abs(analytic) + np.abs(numeric))
-    err = np.max(np.abs(analytic - numeric) / scale) if analytic.size else 0.0
+def assert_gradient_close(got, want, what="gradient", tol=1e-6):
+    """Same shape, and max |got - want| / max(1, |got| + |want|) < tol, entry by entry.
+
+    Relative for large entries, absolute for small ones (where a numeric gradient has only
+    an absolute accuracy).
+    """
+    got, want = np.asarray(got, float), np.asarray(want, float)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    scale = np.maximum(1.0, np.abs(got) + np.abs(want))
+    err = np.max(np.abs(got - want) / scale) if got.size else 0.0
     assert err < tol, f"{what}: max error {err:.3g} (tolerance {tol:g})"
+
+
+def check_backward(forward, backward, *inputs, tol=1e-6, rng=None):
+    """Check ``backward`` against numeric gradients of ``forward``, for every input.
+
+    Runs ``out, cache = forward(*inputs)``, draws a random upstream gradient ``dout`` shaped
+    like ``out`` from ``rng`` (default: seed 0), calls ``backward(dout, cache)`` and compares
+    the k-th gradient it returns with the numeric gradient of sum(forward(...)[0] * dout)
+    with respect to the k-th input. A failure names the gradient, e.g. "affine_backward: dW".
+    Returns ``(out, grads)`` for any further checks.
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    out, cache = forward(*inputs)
+    dout = rng.standard_normal(np.shape(out))
+    grads = backward(dout, cache)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    name = getattr(backward, "__name__", "backward")
+    assert len(grads) == len(inputs), f"{name}: {len(grads)} gradients for {len(inputs)} inputs"
+    numeric = numerical_gradients(lambda *a: np.sum(forward(*a)[0] * dout), list(inputs))
+    for what, got, want in zip(_gradient_names(forward, len(inputs)), grads, numeric):
+        assert_gradient_close(got, want, what=f"{name}: {what}", tol=tol)
+    return out, grads
+
+
+def _gradient_names(forward, n):
+    """d<argument> for each of forward's first n arguments (dx, dW, db), else d(input k)."""
+    try:
+        params = list(inspect.signature(forward).parameters.values())[:n]
+    except (TypeError, ValueError):
+        params = []
+    if len(params) == n and all(p.kind == p.POSITIONAL_OR_KEYWORD for p in params):
+        return [f"d{p.name}" for p in params]
+    return [f"d(input {k})" for k in range(n)]
 
 
 def away_from_zero(a, margin=1e-3):

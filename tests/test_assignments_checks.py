@@ -1,4 +1,4 @@
-"""The shared test helpers of the assignments (course.checks), without a kernel.
+"""The shared test helpers of the assignments (checks), without a kernel.
 
 A learner's function is stood in for by plain Python functions: right ones, ones with a
 seeded mistake (each must get its diagnosis), and ones that try to pass by calling nanoprop.
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import nanoprop
-from course import checks
-from course.checks import MESSAGES, Mistake
+import checks
+from checks import MESSAGES, Mistake
 
 
 def mistake(key):
@@ -27,7 +27,7 @@ def learner_copy(module, edit=None, filename="<learner>"):
         assert source.count(old) == 1, old
         source = source.replace(old, new)
     namespace = {"__name__": "learner"}
-    exec(compile(source.replace("from .activations import sigmoid", "from nanoprop import sigmoid"),
+    exec(compile(source.replace("from .activations import", "from nanoprop.activations import"),
                  filename, "exec"), namespace)
     return types.SimpleNamespace(**namespace)
 
@@ -56,7 +56,7 @@ def test_calling_the_reference_through_a_global_is_caught():
 def test_calling_the_reference_through_sys_modules_is_caught():
     namespace = {"sys": sys}
     exec("def relu(z):\n    return sys.modules[''.join(['nano', 'prop'])].relu(z)\n", namespace)
-    with pytest.raises(Mistake, match="called nanoprop's relu"):
+    with pytest.raises(Mistake, match=r"called nanoprop's (\w+, )*relu\b"):
         checks.call(namespace["relu"], np.ones(3))
 
 
@@ -237,8 +237,8 @@ def test_bptt_mistakes_are_diagnosed():
     dh = rng.normal(size=(2, 4, 2))
     right = learner_copy(nanoprop.rnn)
     checks.check_rnn_backward(right.rnn_backward, *args, dh)
-    no_flow = learner_copy(nanoprop.rnn, ("rnn_step_backward(dh[:, t] + dh_next, caches[t])",
-                                          "rnn_step_backward(dh[:, t], caches[t])"))
+    no_flow = learner_copy(nanoprop.rnn, ("rnn_step_backward(dh[:, t] + dh_next, cache[t])",
+                                          "rnn_step_backward(dh[:, t], cache[t])"))
     with mistake("no_time_flow"):
         checks.check_rnn_backward(no_flow.rnn_backward, *args, dh)
     one_step = learner_copy(nanoprop.rnn, ("dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t",

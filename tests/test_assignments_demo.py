@@ -7,7 +7,8 @@ import pytest
 from nbgrader.utils import parse_utc
 from traitlets.config import Config
 
-from course import demo, mutants
+from tools import assignments as catalogue
+from tools import demo_class as demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +23,7 @@ def test_the_class_is_seeded_and_mixed():
         assert set(kinds) >= {"complete", "buggy", "blank", "missing"}, (a, kinds)
         assert kinds["partial"] or len(demo.solution_cells(demo.read_notebook(
             ROOT / "assignments" / a / f"{a}.ipynb"))) < 2
-        assert all(work[s.id, a].mutant in mutants.for_assignment(a) for s in students if work[s.id, a].kind == "buggy")
+        assert all(work[s.id, a].mutant in catalogue.get(a).bugs for s in students if work[s.id, a].kind == "buggy")
 
 
 def test_expected_scores_follow_what_each_test_needs():
@@ -34,7 +35,7 @@ def test_expected_scores_follow_what_each_test_needs():
     only_mse = sum(p for p, needs in tests.values() if needs == {"mse_loss"})
     assert 0 < only_mse < full
     assert demo.expected_score(nb, demo.Work("partial", ("mse_loss",), None)) == only_mse
-    m = mutants.for_assignment("a3_loss")[0]
+    m = catalogue.get("a3_loss").bugs[0]
     assert demo.expected_score(nb, demo.Work("buggy", tuple(cells), m)) == full - sum(tests[g][0] for g in m.lost)
 
 

@@ -14,17 +14,32 @@ from pathlib import Path
 
 import pytest
 
-from course import checks, demo, mutants
+import checks
+from tools import assignments as catalogue
+from tools import demo_class as demo
 from once import built_once
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = [a for a in demo.ASSIGNMENTS if (ROOT / "assignments" / a / f"{a}.ipynb").exists()]
+ASSIGNMENTS = demo.ASSIGNMENTS
 # Graded by nbgrader: the first three mutants of each assignment and the one that calls
 # nanoprop. (tests/test_assignments_mutants.py checks every mutant, in-process.)
-MUTANTS = [m for a in ASSIGNMENTS for i, m in enumerate(mutants.for_assignment(a))
+MUTANTS = [m for a in ASSIGNMENTS for i, m in enumerate(catalogue.get(a).bugs)
            if i < 3 or m.message == "calls_reference"]
-# Two groups of about the same grading work, one per test worker.
-GROUPS = [["a1_neuron", "a2_forward", "a3_loss", "a7_rnn"], ["a4_autograd", "a5_backprop", "a6_training"]]
+
+
+def balanced_groups(assignments, n=2):
+    """The assignments split into ``n`` groups of about the same grading work (one per test
+    worker): the notebooks to grade times the test cells in each, largest first to the lightest."""
+    def work(a):
+        graded = 2 + sum(m.assignment == a for m in MUTANTS)        # the solution, the blank, the bugs
+        return graded * len(demo.test_cells(catalogue.get(a).read_notebook()))
+    groups = [[] for _ in range(n)]
+    for a in sorted(assignments, key=work, reverse=True):
+        min(groups, key=lambda g: sum(map(work, g))).append(a)
+    return [sorted(g) for g in groups if g]
+
+
+GROUPS = balanced_groups(ASSIGNMENTS)
 GROUP_OF = {a: i for i, group in enumerate(GROUPS) for a in group}
 
 pytestmark = [pytest.mark.grading]

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from course import checks, demo, mutants
+import checks
+from tools import assignments as catalogue
+from tools import demo_class as demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,9 +43,9 @@ def test_the_solution_passes_every_test_in_process(assignment):
     assert run_cells(source(assignment)) == {}
 
 
-@pytest.mark.parametrize("mutant", mutants.MUTANTS, ids=[m.name for m in mutants.MUTANTS])
+@pytest.mark.parametrize("mutant", catalogue.all_bugs(), ids=[m.name for m in catalogue.all_bugs()])
 def test_every_mutant_fails_exactly_its_tests_with_a_diagnosis(mutant):
-    failures = run_cells(mutants.apply(mutant, source(mutant.assignment)))
+    failures = run_cells(catalogue.apply_bug(mutant, source(mutant.assignment)))
     assert set(failures) == mutant.lost, failures
     assert all(text.startswith("Mistake: ") for text in failures.values()), failures
     assert any(checks.MESSAGES[mutant.message] in text for text in failures.values()), failures

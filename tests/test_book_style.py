@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from course.style import COLORS, PALETTE, STYLE_FILE, use_course_style  # noqa: E402
+from bookkit.style import COLORS, PALETTE, STYLE_FILE, use_course_style  # noqa: E402
 
 OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",
              "#000000"}

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from course import bookwidgets as bw  # noqa: E402
+from bookkit import bookwidgets as bw  # noqa: E402
 
 
 def follow_links(panel):

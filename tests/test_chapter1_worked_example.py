@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from booksite import BOOK, require_book
-from course import worked_example as wx
+from bookkit import worked_example as wx
 from nanoprop import Value, numerical_gradient
 
 PAGE = "chapters/01_backprop.html"

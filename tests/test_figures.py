@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 from hypothesis import given, strategies as st  # noqa: E402
 
 import nanoprop as npp  # noqa: E402
-from course.figures import (bowl, confusion_matrix, draw_confusion, draw_descent,  # noqa: E402
+from bookkit.figures import (bowl, confusion_matrix, draw_confusion, draw_descent,  # noqa: E402
                             draw_value_graph, graph_layout, loss_path)
 from nanoprop import Value  # noqa: E402
 

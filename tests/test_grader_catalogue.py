@@ -18,7 +18,7 @@ from bad_submissions import fixture as fx
 from bad_submissions.catalogue import CATALOGUE, Context
 from once import built_once
 from course.autograde import Options, autograde, load_records, Course
-from course.sandbox import FIRST_UID, UID_SLOTS, Limits, detect
+from course.jail.sandbox import FIRST_UID, UID_SLOTS, Limits, detect
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.xdist_group("grader_catalogue")]
 

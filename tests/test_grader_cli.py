@@ -14,7 +14,7 @@ import pytest
 from bad_submissions import catalogue, fixture as fx
 from course import cli
 from course.autograde import Course, Options, autograde, load_records
-from course.sandbox import Limits
+from course.jail.sandbox import Limits
 from once import built_once
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.xdist_group("grader_cli")]
@@ -241,7 +241,7 @@ def test_a_dying_worker_does_not_stop_the_batch(course_dir, tmp_path, monkeypatc
 
 
 def test_sandbox_says_what_isolation_and_which_kernels(capsys):
-    from course.sandbox import detect
+    from course.jail.sandbox import detect
     assert cli.main(["sandbox"]) == 0
     out = capsys.readouterr().out
     assert detect().describe() in out

@@ -11,9 +11,9 @@ import time
 import pytest
 from jupyter_core.utils import run_sync
 
-from course import kernels
-from course.kernels import KernelPool
-from course.sandbox import Limits, detect
+from course.jail import kernels
+from course.jail.kernels import KernelPool
+from course.jail.sandbox import Limits, detect
 
 pytestmark = [pytest.mark.grading, pytest.mark.skipif(
     not detect().bwrap, reason="warm kernels need the bubblewrap jail: " + detect().describe())]
@@ -216,7 +216,7 @@ def test_links_left_in_the_socket_folder_cannot_redirect_the_grader(pool, tmp_pa
 
 
 def test_emptying_keeps_mounts_and_what_leads_to_them(tmp_path):
-    from course import zygote
+    from course.jail.inside import zygote
     (tmp_path / "course" / "venv").mkdir(parents=True)          # a read-only view, as under /tmp
     (tmp_path / "course" / "venv" / "python").write_text("keep")
     (tmp_path / "course" / "learner.txt").write_text("x")

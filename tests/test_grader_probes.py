@@ -11,10 +11,13 @@ import signal
 import numpy as np
 import pytest
 
-from course import demo, mutants, probes
+from course import probes
+from tools import assignments as catalogue
+from tools import demo_class as demo
 from test_assignments_mutants import run_cells, source
 
-PROBED = sorted(probes.BUILTIN)
+SPECS = {a.name: probes.load(str(a.folder.parent), a.name) for a in catalogue.discover()}
+PROBED = sorted(a for a, specs in SPECS.items() if specs)
 # Bugs a probe cannot see by design: a correct result obtained by calling the reference through a
 # disguise, by overwriting the input (the probe's inputs are the kernel's own copies) or with a
 # warning on the way (the probe compares values). The notebook's own checks catch them.
@@ -23,7 +26,7 @@ UNSEEN = {"calls_reference", "in_place", "warning"}
 
 def probe(namespace, assignment, folder, seed=7):
     """{grade_id: verdict} for every probe of ``assignment`` that fails."""
-    specs = probes.BUILTIN[assignment]
+    specs = SPECS[assignment]
     inputs = probes.prepare(str(folder), specs, seed)
     exec(probes.KERNEL_CODE % str(folder), namespace)
     failed = {}
@@ -44,7 +47,7 @@ def test_every_probe_guards_a_real_test_of_its_assignment():
     for assignment in PROBED:
         tests = {c["metadata"]["nbgrader"]["grade_id"] for c in source(assignment)["cells"]
                  if c["metadata"].get("nbgrader", {}).get("grade")}
-        for spec in probes.BUILTIN[assignment]:
+        for spec in SPECS[assignment]:
             assert set(spec["grade_ids"]) <= tests, (assignment, spec["function"])
 
 
@@ -53,19 +56,19 @@ def test_the_solution_passes_every_probe(assignment, tmp_path):
     assert probe(namespace_of(source(assignment)), assignment, tmp_path) == {}
 
 
-@pytest.mark.parametrize("mutant", [m for m in mutants.MUTANTS if m.assignment in probes.BUILTIN],
+@pytest.mark.parametrize("mutant", [m for m in catalogue.all_bugs() if m.assignment in PROBED],
                          ids=lambda m: m.name)
 def test_a_seeded_bug_fails_the_probes_of_what_it_breaks(mutant, tmp_path):
-    failed = probe(namespace_of(mutants.apply(mutant, source(mutant.assignment))), mutant.assignment, tmp_path)
+    failed = probe(namespace_of(catalogue.apply_bug(mutant, source(mutant.assignment))), mutant.assignment, tmp_path)
     assert set(failed) <= mutant.lost, f"a probe accuses a test the bug keeps: {failed}"
-    guarded = {g for spec in probes.BUILTIN[mutant.assignment] for g in spec["grade_ids"]}
+    guarded = {g for spec in SPECS[mutant.assignment] for g in spec["grade_ids"]}
     if mutant.message not in UNSEEN and mutant.lost & guarded:
         assert failed, f"{mutant.name} breaks {sorted(mutant.lost & guarded)} but passes their probes"
 
 
 def test_large_logits_catch_an_unstable_softmax(tmp_path):
-    (mutant,) = [m for m in mutants.MUTANTS if m.name == "softmax_unstable"]
-    failed = probe(namespace_of(mutants.apply(mutant, source("a3_loss"))), "a3_loss", tmp_path)
+    (mutant,) = [m for m in catalogue.all_bugs() if m.name == "softmax_unstable"]
+    failed = probe(namespace_of(catalogue.apply_bug(mutant, source("a3_loss"))), "a3_loss", tmp_path)
     assert set(failed) == {"test_softmax"} and "large logits" in failed["test_softmax"]
 
 
@@ -99,7 +102,7 @@ def test_odd_but_correct_answers_pass(tmp_path):
 
 
 def test_a_pipe_in_place_of_a_result_cannot_hang_the_grader(tmp_path):
-    specs = probes.BUILTIN["a1_neuron"]
+    specs = SPECS["a1_neuron"]
     inputs = probes.prepare(str(tmp_path), specs, seed=1)
     os.mkfifo(tmp_path / "status.json")
     signal.alarm(20)  # a hang fails the test instead of blocking the suite
@@ -115,7 +118,7 @@ def test_a_link_in_place_of_the_probe_folder_is_not_followed(tmp_path):
     target.mkdir()
     (tmp_path / "probe").symlink_to(target)
     with pytest.raises(OSError):
-        probes.prepare(str(tmp_path / "probe"), probes.BUILTIN["a1_neuron"], seed=1)
+        probes.prepare(str(tmp_path / "probe"), SPECS["a1_neuron"], seed=1)
     assert list(target.iterdir()) == []
-    assert set(probes.judge(str(tmp_path / "probe"), probes.BUILTIN["a1_neuron"], [])) == set(
-        range(len(probes.BUILTIN["a1_neuron"])))
+    assert set(probes.judge(str(tmp_path / "probe"), SPECS["a1_neuron"], [])) == set(
+        range(len(SPECS["a1_neuron"])))

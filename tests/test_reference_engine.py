@@ -88,3 +88,11 @@ def test_same_network_as_numpy_layers(rng):
     np.testing.assert_allclose(grads(vW1), dW1, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(grads(vW2), dW2, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(grads(vb2), db2, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("x", [0.0, 2.0, -1.5])
+def test_power_zero_is_constant_even_at_zero(x):
+    out, (g,) = grad_of(lambda v: v ** 0, x)
+    assert out == 1.0 and g == 0.0
+    out, (g,) = grad_of(lambda v: v ** 1 + v ** 2, x)               # 0.0 ** 0 = 1 in k a^(k-1)
+    assert out == x + x * x and g == 1.0 + 2 * x

@@ -30,3 +30,11 @@ def test_gradient_checks_catch_a_transposed_and_a_scaled_gradient(rng):
     assert G.directional_check(f, W, dW) < 1e-7
     assert G.directional_check(f, W, dW * 1.1) > 1e-2
     assert G.directional_check(f, W, -dW) > 0.5
+
+
+def test_relative_error_is_the_worst_entry_as_documented():
+    """max over entries of |a_i - b_i| / max(|a_i| + |b_i|, eps), not max |a - b| / max(|a| + |b|)."""
+    assert abs(G.relative_error([1.0, 100.0], [2.0, 100.0]) - 1 / 3) < 1e-15
+    assert G.relative_error([0.0, 5.0], [0.0, 5.0]) == 0.0            # 0 / eps, not 0 / 0
+    assert abs(G.relative_error([0.0], [1e-10]) - 1e-2) < 1e-15       # below eps: divided by eps
+    assert "|a_i - b_i| / max(|a_i| + |b_i|, eps)" in G.relative_error.__doc__

@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 from nanoprop import losses
-from oracle import assert_close, numeric_grads
+from oracle import assert_gradient_close, numerical_gradients
 
 
 @given(st.integers(1, 6), st.integers(2, 6), st.integers(0, 2**32 - 1))
@@ -13,8 +13,8 @@ def test_softmax_cross_entropy_gradient(N, C, seed):
     rng = np.random.default_rng(seed)
     logits, labels = rng.standard_normal((N, C)) * 2, rng.integers(0, C, N)
     loss, dlogits = losses.softmax_cross_entropy(logits, labels)
-    (numeric,) = numeric_grads(lambda z: losses.softmax_cross_entropy(z, labels)[0], [logits])
-    assert_close(dlogits, numeric, what="dlogits")
+    (numeric,) = numerical_gradients(lambda z: losses.softmax_cross_entropy(z, labels)[0], [logits])
+    assert_gradient_close(dlogits, numeric, what="dlogits")
     # closed form: mean of -log(softmax at the true class)
     p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     assert abs(loss - np.mean(-np.log(p[np.arange(N), labels]))) < 1e-10
@@ -26,8 +26,8 @@ def test_mse_gradient_and_value(N, K, seed):
     pred, target = rng.standard_normal((N, K)), rng.standard_normal((N, K))
     loss, dpred = losses.mse_loss(pred, target)
     assert abs(loss - 0.5 * np.sum((pred - target) ** 2) / N) < 1e-12
-    (numeric,) = numeric_grads(lambda p: losses.mse_loss(p, target)[0], [pred])
-    assert_close(dpred, numeric, what="dpred")
+    (numeric,) = numerical_gradients(lambda p: losses.mse_loss(p, target)[0], [pred])
+    assert_gradient_close(dpred, numeric, what="dpred")
 
 
 def test_uniform_logits_give_log_C():
@@ -44,7 +44,7 @@ def test_huge_logits_stay_finite():
         probs = losses.softmax(logits)
     assert np.isfinite(loss) and np.isfinite(dlogits).all() and np.isfinite(probs).all()
     assert abs(loss - (2000.0 + math.log1p(math.exp(-1))) / 2) < 1e-9
-    assert_close(probs.sum(axis=1), [1.0, 1.0], tol=1e-12, what="softmax rows")
+    assert_gradient_close(probs.sum(axis=1), [1.0, 1.0], tol=1e-12, what="softmax rows")
 
 
 def test_inputs_not_modified():

@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 from nanoprop import rnn
-from oracle import assert_close, numeric_grads
+from oracle import assert_gradient_close, check_backward
 
 small = st.integers(1, 4)
 
@@ -17,14 +17,8 @@ def params(rng, N, D, H):
 @given(small, small, small, st.integers(0, 2**32 - 1))
 def test_step_backward(N, D, H, seed):
     rng = np.random.default_rng(seed)
-    args = params(rng, N, D, H)
-    h, cache = rnn.rnn_step_forward(*args)
+    h, _ = check_backward(rnn.rnn_step_forward, rnn.rnn_step_backward, *params(rng, N, D, H), rng=rng)
     assert h.shape == (N, H)
-    dh = rng.standard_normal(h.shape)
-    grads = rnn.rnn_step_backward(dh, cache)
-    numeric = numeric_grads(lambda *a: np.sum(rnn.rnn_step_forward(*a)[0] * dh), list(args))
-    for name, g, n in zip(["dx", "dh_prev", "dWx", "dWh", "db"], grads, numeric):
-        assert_close(g, n, what=name)
 
 
 @given(small, st.integers(1, 6), small, small, st.integers(0, 2**32 - 1))
@@ -32,13 +26,8 @@ def test_backprop_through_time(N, T, D, H, seed):
     rng = np.random.default_rng(seed)
     _, h0, Wx, Wh, b = params(rng, N, D, H)
     x = rng.standard_normal((N, T, D))
-    h, cache = rnn.rnn_forward(x, h0, Wx, Wh, b)
+    h, _ = check_backward(rnn.rnn_forward, rnn.rnn_backward, x, h0, Wx, Wh, b, rng=rng)
     assert h.shape == (N, T, H)
-    dh = rng.standard_normal(h.shape)
-    grads = rnn.rnn_backward(dh, cache)
-    numeric = numeric_grads(lambda *a: np.sum(rnn.rnn_forward(*a)[0] * dh), [x, h0, Wx, Wh, b])
-    for name, g, n in zip(["dx", "dh0", "dWx", "dWh", "db"], grads, numeric):
-        assert_close(g, n, what=name)
 
 
 def test_forward_matches_the_recurrence(rng):
@@ -48,4 +37,27 @@ def test_forward_matches_the_recurrence(rng):
     state = h0
     for t in range(3):
         state = np.tanh(x[:, t] @ Wx + state @ Wh + b)
-        assert_close(h[:, t], state, tol=1e-12, what=f"h at t={t}")
+        assert_gradient_close(h[:, t], state, tol=1e-12, what=f"h at t={t}")
+
+
+def test_backprop_through_time_keeps_float32(rng):
+    _, h0, Wx, Wh, b = params(rng, 2, 4, 5)
+    args = (rng.standard_normal((2, 3, 4)), h0, Wx, Wh, b)
+    h, cache = rnn.rnn_forward(*args)
+    dh = rng.standard_normal(h.shape)
+    h32, cache32 = rnn.rnn_forward(*(a.astype(np.float32) for a in args))
+    grads32 = rnn.rnn_backward(dh.astype(np.float32), cache32)
+    assert h32.dtype == np.float32
+    assert [g.dtype for g in grads32] == [np.float32] * 5, [g.dtype.name for g in grads32]
+    for name, g32, g in zip(["dx", "dh0", "dWx", "dWh", "db"], grads32, rnn.rnn_backward(dh, cache)):
+        assert_gradient_close(g32, g, tol=1e-5, what=f"{name} in float32")
+
+
+def test_one_step_of_bptt_is_the_step_backward(rng):
+    x, h0, Wx, Wh, b = params(rng, 3, 2, 4)
+    h, cache = rnn.rnn_forward(x[:, None], h0, Wx, Wh, b)
+    dh = rng.standard_normal(h.shape)
+    dx, dh0, dWx, dWh, db = rnn.rnn_backward(dh, cache)
+    step = rnn.rnn_step_backward(dh[:, 0], cache[0])
+    for got, want in zip((dx[:, 0], dh0, dWx, dWh, db), step):
+        np.testing.assert_array_equal(got, want)

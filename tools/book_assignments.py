@@ -1,13 +1,12 @@
 """Write the book's "Assignments" part from ``assignments/`` (run by ``make book``).
 
 For every assignment folder it writes ``chapters/assignments/<name>.md``: the goal (the
-notebook's opening paragraph), which chapters to read first (the chapters that point to the
-assignment), what is graded and for how many points (the test cells' nbgrader metadata), and a
+notebook's opening paragraph), which chapters to read first (its ``assignment.toml``), what is graded and for how many points (the test cells' nbgrader metadata), and a
 download of the notebook exactly as ``nbgrader generate_assignment`` releases it: solutions
 replaced by ``# YOUR CODE HERE``, hidden tests removed. Nothing else of the source notebook is
 copied, so no solution and no hidden test can reach the book.
 
-    python tools/book_assignments.py        # writes chapters/assignments/ (git-ignored)
+    python -m tools.book_assignments        # writes chapters/assignments/ (git-ignored)
 """
 import json
 import re
@@ -16,15 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT / "assignments"
+from tools import assignments
+
+ROOT = assignments.ROOT
+SOURCE = assignments.SOURCE
 CHAPTERS = ROOT / "chapters"
 OUT = CHAPTERS / "assignments"
 RELEASED = OUT / "released"
-
-
-def assignment_names(source=SOURCE):
-    return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
 def release(names, source=SOURCE, dest=RELEASED):
@@ -40,9 +37,12 @@ def release(names, source=SOURCE, dest=RELEASED):
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
+    from course.grading_rules import apply_grading_rules
+
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as course:
         config = Config()
+        apply_grading_rules(config)
         config.CourseDirectory.root = course
         config.CourseDirectory.source_directory = "source"
         config.CourseDirectory.db_url = f"sqlite:///{course}/gradebook.db"
@@ -80,14 +80,15 @@ def describe(name, source=SOURCE):
 
 
 def chapters_pointing_to(name, chapters=CHAPTERS):
-    """Docnames of the chapters that send the reader to this assignment."""
+    """Docnames of the chapters that send the reader to this assignment (a test checks that they
+    are the chapters its ``assignment.toml`` lists)."""
     return sorted(p.stem for p in chapters.glob("[0-9]*.md") if f"assignments/{name}" in p.read_text())
 
 
 def page(name, released_path):
     title, goal, tests, functions = describe(name)
     total = sum(points for _, points, _ in tests)
-    read_first = ", ".join(f"{{doc}}`../{doc}`" for doc in chapters_pointing_to(name)) or "the book"
+    read_first = ", ".join(f"{{doc}}`../{doc}`" for doc in assignments.get(name).chapters) or "the book"
     rows = "\n".join(f"| `{gid}` | {', '.join(f'`{n}`' for n in needs) or '-'} | {points:g} |"
                      for gid, points, needs in tests)
     download = released_path.relative_to(OUT).as_posix()
@@ -101,7 +102,7 @@ def page(name, released_path):
 
 **Download:** {{download}}`the assignment notebook ({name}.ipynb) <{download}>`.
 Save it inside your copy of the course and open it with `make lab`: its test cells use the
-course's test helpers (`from course import checks`).
+course's test helpers (`import checks`).
 
 ## What is graded ({total:g} points)
 
@@ -147,7 +148,7 @@ def write_if_changed(path, text):
 
 
 def main():
-    names = assignment_names()
+    names = assignments.names()
     released = release(names)
     pages = {OUT / "index.md": index(names)}
     pages.update({OUT / f"{name}.md": page(name, released[name]) for name in names})

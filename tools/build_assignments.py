@@ -1,6 +1,6 @@
 """Write the assignment notebooks from their readable sources.
 
-Each assignment is written as a plain Python file, ``tools/assignments/<name>.py``, cut into
+Each assignment is written as a plain Python file, ``assignments/<name>/source.py``, cut into
 cells by marker lines::
 
     # %% markdown                     text for the learner (each line starts with "# ")
@@ -14,10 +14,10 @@ every cell it needs is right. It is stored in the cell's ``course`` metadata, wh
 demo class and the validity tests read it.
 
 The source file is itself a runnable Python script (the instructor's solution with every
-test, hidden ones included): ``python tools/assignments/a1_neuron.py``.
+test, hidden ones included): ``python assignments/a1_neuron/source.py``.
 
-    python tools/build_assignments.py          write assignments/<name>/<name>.ipynb
-    python tools/build_assignments.py --check  fail if a committed notebook is out of date
+    python -m tools.build_assignments          write assignments/<name>/<name>.ipynb
+    python -m tools.build_assignments --check  fail if a committed notebook is out of date
 """
 import argparse
 import json
@@ -25,9 +25,8 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ROOT / "tools" / "assignments"
-TARGET = ROOT / "assignments"
+from tools import assignments
+
 MARKER = re.compile(r"^# %% (markdown|code|solution|tests)\b(.*)$")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -86,7 +85,8 @@ def nbgrader_meta(kind, attrs, where):
 def build_notebook(source_path):
     """One source file -> a notebook (a plain dict in nbformat 4.5)."""
     source_path = Path(source_path)
-    where = source_path.name
+    name = source_path.parent.name
+    where = f"{name}/{source_path.name}"
     cells, seen = [], set()
     for index, (kind, attrs, lines) in enumerate(split_cells(source_path.read_text(), where)):
         cell_where = f"{where}, cell {index + 1}"
@@ -106,7 +106,7 @@ def build_notebook(source_path):
                 meta["course"] = {"needs": needs}
             cell = {"cell_type": "code", "execution_count": None, "metadata": meta,
                     "outputs": [], "source": "\n".join(lines).strip("\n")}
-        cell["id"] = f"{source_path.stem}-{index:02d}"
+        cell["id"] = f"{name}-{index:02d}"
         cells.append(cell)
     return {"cells": cells,
             "metadata": {"kernelspec": KERNELSPEC,
@@ -119,31 +119,34 @@ def notebook_text(source_path):
 
 
 def target_path(source_path):
-    stem = Path(source_path).stem
-    return TARGET / stem / f"{stem}.ipynb"
+    """The notebook next to its source: assignments/<name>/<name>.ipynb."""
+    folder = Path(source_path).parent
+    return folder / f"{folder.name}.ipynb"
 
 
-def sources():
-    return sorted(SOURCES.glob("a*_*.py"))
+def sources(source=assignments.SOURCE):
+    return [a.source for a in assignments.discover(source)]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="only check that every committed notebook matches its source")
+    parser.add_argument("--source", type=Path, default=assignments.SOURCE,
+                        help="the folder of assignment folders (default: the course's assignments/)")
     args = parser.parse_args(argv)
     stale = []
-    for src in sources():
+    for src in sources(args.source):
         text, target = notebook_text(src), target_path(src)
         if args.check:
             if not target.exists() or target.read_text() != text:
-                stale.append(target.relative_to(ROOT))
+                stale.append(target)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
-            print(f"wrote {target.relative_to(ROOT)}")
+            print(f"wrote {target}")
     if stale:
-        print("Out of date (run python tools/build_assignments.py):", *stale, sep="\n  ")
+        print("Out of date (run python -m tools.build_assignments):", *stale, sep="\n  ")
         return 1
     return 0
 

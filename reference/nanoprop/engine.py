@@ -51,8 +51,9 @@ class Value:
         assert isinstance(k, (int, float)), "only powers by a plain number are supported"
         out = Value(self.data ** k, (self,), f"**{k}")
 
-        def _backward():               # d(a^k)/da = k a^(k-1)
-            self.grad += k * self.data ** (k - 1) * out.grad
+        def _backward():               # d(a^k)/da = k a^(k-1), which is 0 for k = 0
+            slope = k * self.data ** (k - 1) if k != 0 else 0.0   # (0.0 ** -1 would raise)
+            self.grad += slope * out.grad
         out._backward = _backward
         return out
 

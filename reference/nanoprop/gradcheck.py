@@ -31,7 +31,11 @@ def numerical_gradient(f, x, h=1e-5):
 
 
 def relative_error(a, b, eps=1e-8):
-    """max |a - b| / max(|a| + |b|): scale-free, about 1e-8 or less when right."""
+    """The largest, over the entries, of |a_i - b_i| / max(|a_i| + |b_i|, eps).
+
+    Scale-free: about 1e-8 or less when right. eps keeps entries that are
+    both (nearly) zero from dividing by zero.
+    """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), eps)))
 

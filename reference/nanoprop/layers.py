@@ -7,9 +7,7 @@ loss with respect to the layer's inputs and parameters.
 
 Shapes: N examples in a batch, D input features, M output units.
 """
-import numpy as np
-
-from .activations import sigmoid
+from .activations import relu, sigmoid, tanh
 
 
 def affine_forward(x, W, b):
@@ -32,31 +30,34 @@ def affine_backward(dout, cache):
 
 def relu_forward(x):
     """out = max(x, 0), element-wise. x: any shape -> out: same shape."""
-    return np.maximum(x, 0), x
+    return relu(x), x
 
 
 def relu_backward(dout, cache):
+    """dout: same shape as x; cache: x, the forward input  ->  dx: same shape as x"""
     x = cache
     return dout * (x > 0)    # the gradient flows only where the unit was on
 
 
 def sigmoid_forward(x):
-    """out = 1 / (1 + e^-x), element-wise."""
+    """out = 1 / (1 + e^-x), element-wise. x: any shape -> out: same shape."""
     out = sigmoid(x)
     return out, out
 
 
 def sigmoid_backward(dout, cache):
+    """dout: same shape as x; cache: out, the forward output  ->  dx: same shape as x"""
     out = cache
     return dout * out * (1 - out)    # sigma' = sigma (1 - sigma), reusing the output
 
 
 def tanh_forward(x):
-    """out = tanh(x), element-wise."""
-    out = np.tanh(x)
+    """out = tanh(x), element-wise. x: any shape -> out: same shape."""
+    out = tanh(x)
     return out, out
 
 
 def tanh_backward(dout, cache):
+    """dout: same shape as x; cache: out, the forward output  ->  dx: same shape as x"""
     out = cache
     return dout * (1 - out ** 2)     # tanh' = 1 - tanh^2, reusing the output

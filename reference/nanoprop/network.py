@@ -22,8 +22,10 @@ def init_params(sizes, seed=0, activation="relu", dtype=np.float64):
     """Random weights scaled to the layer width, zero biases.
 
     sizes: [D, H1, ..., C]. He initialisation (variance 2 / fan_in) suits ReLU;
-    Xavier (variance 1 / fan_in) suits tanh and sigmoid. Either keeps the
-    signal from shrinking or blowing up as it passes through the layers.
+    LeCun initialisation (variance 1 / fan_in) suits tanh and sigmoid (Glorot,
+    or Xavier, initialisation is the close cousin 2 / (fan_in + fan_out)).
+    Either keeps the signal from shrinking or blowing up as it passes through
+    the layers.
     """
     rng = np.random.default_rng(seed)
     gain = 2.0 if activation == "relu" else 1.0

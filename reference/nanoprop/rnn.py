@@ -46,19 +46,21 @@ def rnn_forward(x, h0, Wx, Wh, b):
 def rnn_backward(dh, cache):
     """Backprop through time.
 
-    dh: (N, T, H), the loss gradient reaching each hidden state from above
+    dh: (N, T, H), the loss gradient reaching each hidden state from above;
+    cache: the list of T step caches from ``rnn_forward``
     ->  dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)
 
     Walk the steps backwards; each step's state also receives the gradient
     flowing back from the step after it (``dh_next``).
     """
-    caches = cache
     N, T, H = dh.shape
-    D = caches[0][0].shape[1]
-    dx = np.zeros((N, T, D))
-    dWx, dWh, db = 0, 0, 0
-    dh_next = np.zeros((N, H))
+    _, _, Wx, Wh, _ = cache[0]              # the same weights at every step
+    D = Wx.shape[0]
+    dx = np.zeros((N, T, D), dtype=np.result_type(dh, Wx))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H, dtype=Wh.dtype)
+    dh_next = np.zeros((N, H), dtype=dh.dtype)   # nothing flows back into the last step
     for t in reversed(range(T)):
-        dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dh_next, caches[t])
+        dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dh_next, cache[t])
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t   # shared weights: sum over time
-    return dx, dh_next, dWx, dWh, db
+    dh0 = dh_next                           # what flows out of the first step reaches h0
+    return dx, dh0, dWx, dWh, db

@@ -14,8 +14,8 @@ def train(model, X, y, X_val=None, y_val=None, epochs=20, batch_size=64,
     """Mini-batch SGD with momentum on ``model.params``, in place.
 
     Returns a history dict of per-epoch lists: ``loss`` (mean training loss over
-    the epoch's batches), ``train_acc`` and, when validation data is given,
-    ``val_acc``.
+    the epoch's batches), ``train_acc`` and ``val_acc`` (always there, but empty
+    when no validation data is given).
     """
     rng = np.random.default_rng(seed)
     velocity = {k: np.zeros_like(p) for k, p in model.params.items()}

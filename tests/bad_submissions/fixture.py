@@ -89,13 +89,21 @@ from course.grading_rules import apply_grading_rules
 apply_grading_rules(c)
 '''
 
-# Checks outside the kernel: the grader calls the learner's functions on inputs it draws.
-PROBES = [
-    {"notebook": NOTEBOOK, "function": "sigmoid", "reference": "nanoprop.sigmoid",
-     "args": [{"normal": [9]}], "grade_ids": ["test_sigmoid"]},
-    {"notebook": NOTEBOOK, "function": "neuron", "reference": "nanoprop.neuron",
-     "args": [{"normal": [6]}, {"normal": [6]}, {"value": 0.3}], "grade_ids": ["test_neuron"]},
-]
+# Checks outside the kernel (the grader calls the learner's functions on inputs it draws):
+# the outside checks of the fixture assignment, as an assignment folder holds them (probes.toml).
+PROBES = """
+[[probe]]
+function = "sigmoid"
+reference = "nanoprop.sigmoid"
+args = [{ normal = [9] }]
+grade_ids = ["test_sigmoid"]
+
+[[probe]]
+function = "neuron"
+reference = "nanoprop.neuron"
+args = [{ normal = [6] }, { normal = [6] }, { value = 0.3 }]
+grade_ids = ["test_neuron"]
+"""
 
 
 def nbgrader_cmd(root, *args):
@@ -114,7 +122,7 @@ def make_course(root, extra_config=""):
     (root / "assignments" / ASSIGNMENT).mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(CONFIG + extra_config)
     nbformat.write(source_notebook(), root / "assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    (root / "assignments" / ASSIGNMENT / "probes.json").write_text(json.dumps(PROBES))
+    (root / "assignments" / ASSIGNMENT / "probes.toml").write_text(PROBES)
     nbgrader_cmd(root, "generate_assignment", ASSIGNMENT, "--create", "--force")
     return root
 

@@ -28,7 +28,7 @@ import numpy as np
 
 import nanoprop  # the course's reference package: the forward passes and the MLP constructor
 from nanoprop.layers import affine_forward, relu_forward, sigmoid_forward, tanh_forward
-from course import checks
+import checks
 
 # %% solution id=affine_backward
 def affine_backward(dout, cache):

@@ -11,7 +11,7 @@ Only drawing lives here: every number drawn comes from ``nanoprop``.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course.style import PALETTE
+from bookkit.style import PALETTE
 from nanoprop.graph import depths, trace
 from nanoprop.optim import sgd_momentum
 

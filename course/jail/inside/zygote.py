@@ -7,7 +7,7 @@ threads from scratch (none of them exist in the zygote), so nothing of one learn
 seen by the next one. What the fork shares is only what an import leaves behind, which is what a
 fresh kernel would load too; numpy's global random generator is reseeded in every fork.
 
-Run inside the jail as ``python -m course.zygote [FOLDER ...]`` (by ``course.kernels.WarmJail``;
+Run inside the jail as ``python .../course/jail/inside/zygote.py [FOLDER ...]`` (by ``course.jail.kernels.WarmJail``;
 the folders are the grader's, such as the kernels' socket folder: emptied like the learner's
 folders, but never removed). It talks to the grader over its standard input and output, one
 JSON object per line:
@@ -37,7 +37,7 @@ import time
 
 # what every kernel imports (ipykernel's debugger and history bring debugpy and sqlite3)
 PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
-           "sqlite3", "course.checks")
+           "sqlite3", "checks")
 PR_SET_DUMPABLE = 4
 IPC_RMID = 0
 POLL_SECONDS = 0.05
@@ -200,7 +200,7 @@ def _lines(fd):
 def main(keep):
     # as ipykernel_launcher does: no working folder on sys.path while importing (IPython puts
     # it back, in its own place, when each kernel starts)
-    if sys.path[0] in ("", os.getcwd()):
+    if sys.path[0] in ("", os.getcwd(), os.path.dirname(os.path.abspath(__file__))):
         del sys.path[0]
     requests, replies = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)

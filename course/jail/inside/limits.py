@@ -1,6 +1,6 @@
-"""Start a command under resource limits: ``python -m course.limits [limits] -- cmd ...``.
+"""Start a command under resource limits: ``python .../course/jail/inside/limits.py [limits] -- cmd ...``.
 
-Used by ``course.sandbox`` to launch a learner's kernel. It sets the rlimits, optionally becomes
+Used by ``course.jail.sandbox`` to launch a learner's kernel. It sets the rlimits, optionally becomes
 an unprivileged user, then replaces itself with the command (so limits apply to it and to every
 process it starts).
 """
@@ -11,7 +11,7 @@ import sys
 
 
 def parse(argv):
-    p = argparse.ArgumentParser(prog="python -m course.limits")
+    p = argparse.ArgumentParser(prog="limits.py")
     p.add_argument("--cpu", type=int, required=True, help="CPU seconds (RLIMIT_CPU)")
     p.add_argument("--memory", type=int, required=True, help="address space in bytes (RLIMIT_AS)")
     p.add_argument("--file-size", type=int, required=True, help="largest file in bytes (RLIMIT_FSIZE)")

@@ -6,7 +6,7 @@ talks over Unix sockets in the sandbox's socket folder (so it works without any 
 
 Two ways to start one, chosen by ``KernelPool``:
 
-- warm (with bubblewrap): each worker keeps one jail with a zygote inside (``course.zygote``) that
+- warm (with bubblewrap): each worker keeps one jail with a zygote inside (``course/jail/inside/zygote.py``) that
   has imported IPython, numpy and the test helpers once; each kernel is a fresh fork of it, and
   after each notebook everything the kernel left in the jail is killed and emptied;
 - cold (no jail, or ``--no-prestart``): each kernel is a new process in a new sandbox; the pool
@@ -28,7 +28,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from traitlets import Any
 
-from .sandbox import Sandbox, kill_user
+from .sandbox import INSIDE, Sandbox, kill_user
 
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
@@ -50,7 +50,7 @@ class WarmJail:
         self.ended = ""        # why the jail was destroyed
         self._lock = threading.RLock()
         self._buffer = b""
-        cmd = self.sandbox.wrap([sys.executable, "-m", "course.zygote", self.sandbox.sockets])
+        cmd = self.sandbox.wrap([sys.executable, os.path.join(INSIDE, "zygote.py"), self.sandbox.sockets])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, env=self.sandbox.env(),
                                      cwd=self.sandbox.cwd, start_new_session=True)
@@ -286,7 +286,7 @@ class Kernel:
             name = f"kernel{jail.kernels}"
         self.km = SandboxedKernelManager(
             kernel_name="python3", sandbox=self.sandbox, jail=jail, transport="ipc",
-            client_class="course.kernels.PromptKernelClient",
+            client_class="course.jail.kernels.PromptKernelClient",
             ip=os.path.join(self.sandbox.sockets, name))
         self.km.connection_file = os.path.join(self.sandbox.sockets, name + ".json")
         self.started = time.monotonic()

@@ -30,6 +30,8 @@ import fcntl
 # Inside the jail the learner's folder is always here (outside it is a private temp folder).
 JAIL_HOME = "/home/learner"
 JAIL_WORK = JAIL_HOME + "/work"
+# The only grader code a kernel's jail sees: the rlimit launcher and the zygote (standard library only).
+INSIDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inside")
 # Unprivileged user ids for kernels when the grader runs as root, one per running kernel.
 FIRST_UID = 61000
 UID_SLOTS = 512
@@ -138,15 +140,13 @@ def kill_user(uid):
 
 
 def _read_only_paths():
-    """Folders the kernel needs to read: Python, the virtual environment, the course packages.
+    """Folders the kernel needs to read: Python, the virtual environment, the reference and the test
+    helpers (`_kernel_packages`), and the two launcher scripts of `inside/`.
 
-    Nothing else: not the course folder, the gradebook, the source notebooks or submissions.
+    Nothing else: not the grader, the course folder, the gradebook, the source notebooks or submissions.
     """
-    import nanoprop
-    import course
-    paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)),
-             os.path.dirname(os.path.abspath(nanoprop.__file__)),
-             os.path.dirname(os.path.abspath(course.__file__))}
+    paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), INSIDE,
+             *(os.path.dirname(os.path.abspath(m.__file__)) for m in _kernel_packages())}
     for p in sys.path:  # site-packages folders (inside the prefixes above, or the user's own)
         if p and "-packages" in p and os.path.isdir(p):
             paths.add(os.path.abspath(p))
@@ -156,11 +156,16 @@ def _read_only_paths():
     return system + sorted(paths)
 
 
-def _package_paths():
-    """Parents of the course packages, for the kernel's PYTHONPATH (harmless if installed)."""
+def _kernel_packages():
+    """The course's packages a learner's kernel imports: the reference and the test helpers."""
+    import checks
     import nanoprop
-    import course
-    return [os.path.dirname(os.path.dirname(os.path.abspath(m.__file__))) for m in (nanoprop, course)]
+    return nanoprop, checks
+
+
+def _package_paths():
+    """Parents of the kernel's packages, for its PYTHONPATH (harmless if installed)."""
+    return [os.path.dirname(os.path.dirname(os.path.abspath(m.__file__))) for m in _kernel_packages()]
 
 
 def kernel_env(support):
@@ -228,7 +233,7 @@ class Sandbox:
     def limits_cmd(self):
         """The small launcher that applies rlimits (and drops to the kernel's own user)."""
         lim = self.limits
-        cmd = [sys.executable, "-m", "course.limits",
+        cmd = [sys.executable, os.path.join(INSIDE, "limits.py"),
                "--cpu", str(int(lim.cpu_seconds)), "--memory", str(int(lim.memory_bytes)),
                "--file-size", str(int(lim.max_file_bytes))]
         if self.uid is not None:

@@ -26,7 +26,7 @@
 # %% code id=setup
 import numpy as np
 
-from course import checks
+import checks
 
 # %% solution id=sigmoid
 def sigmoid(z):

@@ -3,7 +3,7 @@
 Call ``use_course_style()`` once before plotting::
 
     import matplotlib.pyplot as plt
-    from course.style import use_course_style, PALETTE
+    from bookkit.style import use_course_style, PALETTE
 
     use_course_style()
     fig, ax = plt.subplots()

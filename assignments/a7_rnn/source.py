@@ -26,7 +26,7 @@
 # %% code id=setup
 import numpy as np
 
-from course import checks
+import checks
 
 # %% solution id=rnn_step
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
@@ -103,16 +103,16 @@ def rnn_forward(x, h0, Wx, Wh, b):
 def rnn_backward(dh, cache):
     """dh: (N, T, H) -> dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,)"""
     ### BEGIN SOLUTION
-    caches = cache
     N, T, H = dh.shape
-    D = caches[0][0].shape[1]
-    dx = np.zeros((N, T, D))
-    dWx, dWh, db = 0, 0, 0
-    dh_next = np.zeros((N, H))
+    _, _, Wx, Wh, _ = cache[0]                  # the same weights at every step
+    dx = np.zeros((N, T, Wx.shape[0]))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H)
+    dh_next = np.zeros((N, H))                  # nothing flows back into the last step
     for t in reversed(range(T)):
-        dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dh_next, caches[t])
+        dx[:, t], dh_next, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dh_next, cache[t])
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
-    return dx, dh_next, dWx, dWh, db
+    dh0 = dh_next                               # what flows out of the first step reaches h0
+    return dx, dh0, dWx, dWh, db
     ### END SOLUTION
 
 # %% tests id=test_rnn_forward points=1 needs=rnn_sequence

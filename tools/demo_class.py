@@ -1,10 +1,10 @@
 """A demo class, graded end to end with the plain nbgrader commands (``make grade``).
 
-    python -m course.demo [--students 32] [--seed 0] [--assignments a1_neuron ...] [--dir DIR]
+    python -m tools.demo_class [--students 32] [--seed 0] [--assignments a1_neuron ...] [--dir DIR]
 
 It builds a course folder (default ``_build/demo_class``), invents a class of students
 (a roster CSV) whose submissions are a seeded mix of complete, partial, buggy (the
-mutants of :mod:`course.mutants`), blank and missing work, puts them in a folder the way
+seeded bugs of each assignment's ``bugs.toml``), blank and missing work, puts them in a folder the way
 an LMS export names them, then runs the instructor's workflow:
 
     nbgrader db student import roster.csv
@@ -29,11 +29,10 @@ import time
 from collections import namedtuple
 from pathlib import Path
 
-from course import mutants as mutant_catalogue
+from tools import assignments as catalogue
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ["a1_neuron", "a2_forward", "a3_loss", "a4_autograd", "a5_backprop",
-               "a6_training", "a7_rnn"]
+ROOT = catalogue.ROOT
+ASSIGNMENTS = catalogue.names()
 KINDS = ["complete", "partial", "buggy", "blank", "missing"]
 WEIGHTS = [0.40, 0.20, 0.22, 0.12, 0.06]
 FIRST = ["Ada", "Alan", "Grace", "Claude", "Katherine", "John", "Barbara", "Edsger", "Frances",
@@ -94,7 +93,7 @@ def submission(source_nb, release_nb, work):
         if _meta(cell).get("solution") and grade_id in work.done:
             cell["source"] = solutions[grade_id]
     if work.mutant:
-        nb = mutant_catalogue.apply(work.mutant, nb)
+        nb = catalogue.apply_bug(work.mutant, nb)
     return nb
 
 
@@ -133,15 +132,16 @@ def autograde(course_dir, assignment, attempts=2):
                   file=sys.stderr, flush=True)
 
 
-def make_course(course_dir, assignments):
-    """A fresh course folder with the repo's nbgrader_config.py and the chosen assignments."""
+def make_course(course_dir, assignments, source=catalogue.SOURCE):
+    """A fresh course folder with the repo's nbgrader_config.py and the chosen assignments
+    (copied from their folders under ``source``)."""
     course_dir = Path(course_dir)
     if course_dir.exists():
         shutil.rmtree(course_dir)
     (course_dir / "assignments").mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", course_dir / "nbgrader_config.py")
     for a in assignments:
-        shutil.copytree(ROOT / "assignments" / a, course_dir / "assignments" / a,
+        shutil.copytree(Path(source) / a, course_dir / "assignments" / a,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return course_dir
 
@@ -218,14 +218,14 @@ def invent_students(n, seed):
     return students
 
 
-def invent_work(students, assignments, seed, source_dir=ROOT / "assignments"):
+def invent_work(students, assignments, seed, source_dir=catalogue.SOURCE):
     """{(student_id, assignment): Work}, seeded; every kind of work appears in every assignment."""
     rng = random.Random(seed)
     work = {}
     for a in assignments:
         nb = read_notebook(Path(source_dir) / a / f"{a}.ipynb")
         cells = solution_cells(nb)
-        bugs = mutant_catalogue.for_assignment(a)
+        bugs = catalogue.get(a, source_dir).bugs
         for k, s in enumerate(students):
             kind = KINDS[k] if k < len(KINDS) else rng.choices(KINDS, WEIGHTS)[0]
             if kind == "buggy" and not bugs:
@@ -243,7 +243,7 @@ def invent_work(students, assignments, seed, source_dir=ROOT / "assignments"):
     return work
 
 
-def expected_scores(work, source_dir=ROOT / "assignments"):
+def expected_scores(work, source_dir=catalogue.SOURCE):
     notebooks = {}
     out = {}
     for (student_id, a), w in work.items():
@@ -297,7 +297,7 @@ def main(argv=None):
     if problems:
         print("Scores that differ from what the generated work should earn:", *problems, sep="\n  ")
         return 1
-    print(f"Every exported score matches the score its generated work should earn.")
+    print("Every exported score matches the score its generated work should earn.")
     return 0
 
 

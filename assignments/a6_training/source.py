@@ -30,7 +30,7 @@
 import numpy as np
 
 import nanoprop  # the course's reference package: the MLP and the digits come from it
-from course import checks
+import checks
 
 digits = nanoprop.load_digits(seed=0)
 print(digits.X_train.shape, digits.X_test.shape)

@@ -21,7 +21,7 @@ Modules: ``messages`` (MESSAGES, Mistake), ``fairness`` (call, nanoprop detectio
 ``compare`` (assert_result and its diagnoses, compare_with_reference), ``gradients``
 (derivatives and backward passes against numeric gradients), ``autograd``, ``training``
 and ``rnn`` (the checks particular to assignments 4, 6 and 7). Test cells use them all
-through this package: ``from course import checks``; ``checks.call(...)``.
+through this package: ``import checks``; ``checks.call(...)``.
 """
 from .autograd import (check_accumulates, check_local_gradient, check_reused_input,
                        check_topological_order, compare_engines)

@@ -20,8 +20,8 @@ A chapter uses them like this (a MyST markdown notebook code cell)::
     import numpy as np
     import matplotlib.pyplot as plt
     import nanoprop as npp
-    from course.bookwidgets import precomputed
-    from course.style import use_course_style
+    from bookkit.bookwidgets import precomputed
+    from bookkit.style import use_course_style
 
     use_course_style()
     z = np.linspace(-4, 4, 200)

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from course import checks
+import checks
 
 # %% solution id=value
 class Value:

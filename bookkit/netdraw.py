@@ -12,7 +12,7 @@ as text.
 """
 import matplotlib.patches as mpatches
 
-from course.style import PALETTE
+from bookkit.style import PALETTE
 
 NODE_RADIUS = 0.22
 

@@ -21,7 +21,7 @@
 # %% code id=setup
 import numpy as np
 
-from course import checks
+import checks
 
 # %% solution id=mse_loss
 def mse_loss(pred, target):
