@@ -1,6 +1,7 @@
 # Backprop, Step by Step. Two commands do all the set-up on a fresh machine:
 #   make book   create .venv, install everything, build the book into _build/html
-#   make test   the same set-up if needed, then the whole test suite
+#   make test   the same set-up if needed, then the linter and the whole test suite
+# While working: make check (the linter and the fast tests, under two minutes).
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -11,11 +12,13 @@ export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
 
-.PHONY: help venv book test lab bench grade lock clean browser sandbox
+.PHONY: help venv book test check lint format lab bench grade lock clean browser sandbox
 
 help:
 	@echo "make book   build the book into _build/html (sets everything up first)"
-	@echo "make test   run the whole test suite (sets everything up first)"
+	@echo "make test   run the linter and the whole test suite (sets everything up first)"
+	@echo "make check  the linter and the fast tests: no browser, no book build, no class graded"
+	@echo "make format format the code with ruff"
 	@echo "make lab    open JupyterLab on the course"
 	@echo "make grade  grade a generated demo class end to end"
 	@echo "make bench  run the benchmarks (installs PyTorch for comparison)"
@@ -52,8 +55,20 @@ book: $(STAMP)
 	@echo "The book is in _build/html/index.html"
 
 # --- tests --------------------------------------------------------------------
-test: $(STAMP) browser sandbox book
+test: $(STAMP) lint browser sandbox book
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The fast loop while working: everything that needs no browser, no built book and no whole class.
+check: $(STAMP) lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser and not book and not grading"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # --- learners and instructors -------------------------------------------------
 # (--allow-root only when run as root, e.g. in a container: Jupyter refuses root otherwise)

@@ -1,6 +1,6 @@
 """Sequential `nbgrader autograde` against `course autograde`, side by side in one run.
 
-A demo class (``course.demo``: complete, partial, buggy and blank work) of 60 submissions spread
+A demo class (``tools/demo_class.py``: complete, partial, buggy and blank work) of 60 submissions spread
 over the assignments is graded twice, in two copies of the same course folder: once with plain
 `nbgrader autograde ASSIGNMENT` per assignment (sequential: nbgrader has no parallel mode) and
 once with `course autograde ASSIGNMENT` (worker processes, sandboxed pre-started kernels). The
@@ -20,9 +20,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from course import demo
 from nbgrader.api import Gradebook
-from rounds import interleave, ratio_cells, table, time_rows
+
+from rounds import interleave, ratio_cells, table, time_rows  # bench/, this script's folder
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for its tools
+from tools import demo_class as demo  # noqa: E402
 
 ASSIGNMENTS = ["a1_neuron", "a2_forward", "a3_loss", "a4_autograd", "a5_backprop", "a6_training"]
 

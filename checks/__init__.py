@@ -30,7 +30,7 @@ from .compare import (assert_close, assert_result, compare_with_reference, rando
 from .fairness import (LAYER_NAMES, REFERENCE_MODULES, assert_own_code, call, describe_inputs,
                        rebind, reference_links, with_reference_layers)
 from .gradients import (check_activation_backward, check_derivative, check_gradients,
-                        check_network_backward, numeric_derivative, numeric_gradients)
+                        check_network_backward, numerical_derivative, numerical_gradients)
 from .messages import MESSAGES, Mistake, ok
 from .rnn import RNN_GRADIENTS, check_rnn_backward, random_rnn
 from .training import check_accuracy, check_history, check_minibatches

@@ -106,7 +106,25 @@ def _diagnose_values(got, want, what, batch, hints, rtol, atol):
 
 
 def assert_close(got, want, what, **kw):
-    """Alias of :func:`assert_result` for plain numbers and small arrays in visible tests."""
+    """Pass if the learner's ``got`` is ``want``, up to rounding; else raise :class:`Mistake`.
+
+    The contract (that of :func:`assert_result`, whose keywords ``batch``, ``like``,
+    ``hints``, ``start``, ``rtol`` and ``atol`` it passes on):
+
+    * type: ``got`` is a numpy array, or a single number (a size-1 array counts) when
+      ``want`` is a number; a floating-point one, and float64 when ``want`` is float64;
+    * shape: exactly ``want``'s (no broadcasting: (3,) is not (1, 3));
+    * values: no nan or inf (unless ``want`` has some), and entry by entry
+      ``|got - want| <= atol + rtol * |want|`` (``np.allclose``), with ``rtol=1e-6``,
+      ``atol=1e-8`` by default.
+
+    The message names ``what`` (as the learner knows it: "dW", "the MSE loss") and says
+    what is wrong: None returned; the type, dtype or shape (naming a transposed array, or
+    one row per example when ``batch`` is given); nan or inf; a diagnosis from
+    :data:`MESSAGES` (the wrong sign, a missing or doubled 1/N when ``batch`` is given,
+    those in ``hints``, a step uphill when ``start`` is given); or else the index of the
+    largest difference, with the expected value and the learner's there.
+    """
     assert_result(got, want, what, **kw)
 
 

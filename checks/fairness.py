@@ -265,11 +265,11 @@ def with_reference_layers(fn):
     """fn (a function or method) wired to the reference layers instead of the learner's.
 
     Grades how a network *chains* its layers apart from the layers themselves, so a bug
-    in affine_backward does not also cost the points of MLP.backward. Pass
-    ``allow=REFERENCE_MODULES`` to :func:`call` for the result.
+    in affine_backward does not also cost the points of MLP.backward. The names rebound:
+    :data:`LAYER_NAMES` and ``ACTIVATION_LAYERS`` ({name: (forward, backward)}, as in
+    nanoprop.network and the notebooks). Pass ``allow=REFERENCE_MODULES`` to :func:`call`
+    for the result.
     """
     names = {n: getattr(nanoprop.layers, n) for n in LAYER_NAMES}
-    names["ACTIVATION_FORWARD"] = {k: fwd for k, (fwd, _) in nanoprop.network.ACTIVATION_LAYERS.items()}
-    names["ACTIVATION_BACKWARD"] = {k: bwd for k, (_, bwd) in nanoprop.network.ACTIVATION_LAYERS.items()}
     names["ACTIVATION_LAYERS"] = dict(nanoprop.network.ACTIVATION_LAYERS)
     return rebind(fn, **names)

@@ -185,6 +185,26 @@ def test_reference_layers_pass_the_numeric_gradient_check():
                            [x, W, b], ["dx", "dW", "db"])
 
 
+def test_numerical_gradients_are_the_checks_own(monkeypatch):
+    def not_this(*args, **kwargs):
+        raise AssertionError("checks used nanoprop's numerical_gradient")
+    monkeypatch.setattr(nanoprop, "numerical_gradient", not_this)
+    monkeypatch.setattr(nanoprop.gradcheck, "numerical_gradient", not_this)
+    a, b = np.array([[1.0, -2.0]]), np.array([0.5, 3.0])
+    before = (a.copy(), b.copy())
+    da, db = checks.numerical_gradients(lambda a, b: np.sum(a ** 2 * b), [a, b])
+    np.testing.assert_allclose(da, 2 * a * b, rtol=1e-8)
+    np.testing.assert_allclose(db, np.sum(a ** 2, axis=0), rtol=1e-8)
+    assert np.array_equal(a, before[0]) and np.array_equal(b, before[1])
+    z = np.linspace(-2, 2, 6).reshape(2, 3)
+    slope = checks.numerical_derivative(np.tanh, z)
+    assert slope.shape == z.shape and slope.dtype == np.float64
+    np.testing.assert_allclose(slope, 1 - np.tanh(z) ** 2, rtol=1e-8)
+    namespace = {"np": np}
+    exec("def tanh_prime(z):\n    return 1 - np.tanh(z) ** 2\n", namespace)
+    checks.check_derivative(namespace["tanh_prime"], z, "tanh_prime", "tanh")
+
+
 # --- the autograd engine ---------------------------------------------------------------------
 
 def engine(edit=None):
@@ -253,3 +273,11 @@ def test_rebind_grades_one_function_with_the_reference_in_place_of_others():
     assert namespace["outer"](1) == 4
     assert checks.rebind(namespace["outer"], helper=lambda x: x)(1) == 2
     assert namespace["outer"](1) == 4            # the original is untouched
+
+
+def test_with_reference_layers_rebinds_the_activation_table():
+    namespace = {"ACTIVATION_LAYERS": {"relu": (None, None)}}
+    exec("def layers(name):\n    return ACTIVATION_LAYERS[name]\n", namespace)
+    wired = checks.with_reference_layers(namespace["layers"])
+    assert wired("tanh") == nanoprop.network.ACTIVATION_LAYERS["tanh"]
+    assert namespace["ACTIVATION_LAYERS"] == {"relu": (None, None)}      # the learner's, untouched

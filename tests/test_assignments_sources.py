@@ -71,3 +71,21 @@ def test_a_builder_error_names_the_place(tmp_path):
     bad.write_text("# %% tests id=t points=1 needs=nothing\nx = 1\n")
     with pytest.raises(ValueError, match=r"a9_bad/source.py, cell 1: needs \['nothing'\]"):
         build_assignments.build_notebook(bad)
+
+
+@pytest.mark.parametrize("assignment", catalogue.discover(), ids=lambda a: a.name)
+def test_metadata_agrees_with_the_notebook_and_the_chapters(assignment):
+    """assignment.toml's title is the notebook's heading, and its chapters to read first are
+    exactly the chapters that send the reader to the assignment."""
+    from tools import book_assignments
+    heading = assignment.read_notebook()["cells"][0]["source"].splitlines()[0]
+    assert heading == f"# {assignment.title}"
+    assert book_assignments.chapters_pointing_to(assignment.name) == list(assignment.chapters)
+    assert assignment.summary
+
+
+def test_the_readme_lists_every_assignment_as_its_folder_says():
+    readme = (ROOT / "README.md").read_text()
+    assert catalogue.readme_table() in readme, (
+        "README.md's table of assignments differs from the assignment folders; paste in "
+        "`python -c 'from tools import assignments; print(assignments.readme_table())'`")

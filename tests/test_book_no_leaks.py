@@ -17,6 +17,8 @@ import pytest
 
 from booksite import BOOK, ROOT, require_book
 
+pytestmark = [pytest.mark.book]
+
 SOURCE = ROOT / "assignments"
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")

@@ -9,6 +9,8 @@ from bs4 import BeautifulSoup
 
 from booksite import BOOK, built_pages, require_book, toc_docnames, widget_state
 
+pytestmark = [pytest.mark.book]
+
 TEXT_SUFFIXES = {".html", ".htm", ".css", ".js", ".mjs", ".json", ".svg", ".txt", ".map"}
 
 # Hosts that serve scripts, stylesheets or fonts to web pages (CDNs, font services, Binder).

@@ -64,6 +64,13 @@ class Assignment:
     def read_notebook(self) -> dict:
         return json.loads(self.notebook.read_text())
 
+    @property
+    def points(self) -> float:
+        """The points of its test cells together."""
+        cells = self.read_notebook()["cells"]
+        return sum(c["metadata"].get("nbgrader", {}).get("points", 0) for c in cells
+                   if c["metadata"].get("nbgrader", {}).get("grade"))
+
 
 def read(folder: Path) -> Assignment:
     """The assignment in ``folder`` (which must hold an ``assignment.toml``)."""
@@ -88,6 +95,13 @@ def get(name: str, source: Path = SOURCE) -> Assignment:
 
 def all_bugs(source: Path = SOURCE) -> list[Bug]:
     return [bug for a in discover(source) for bug in a.bugs]
+
+
+def readme_table(source: Path = SOURCE) -> str:
+    """The README's table of assignments (a test checks that the README shows exactly this)."""
+    rows = ["| assignment | learners write | points |", "| --- | --- | ---: |"]
+    rows += [f"| `{a.name}`{' (bonus)' if a.bonus else ''} | {a.summary} | {a.points:g} |" for a in discover(source)]
+    return "\n".join(rows)
 
 
 def apply_bug(bug: Bug, notebook: dict) -> dict:

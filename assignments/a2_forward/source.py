@@ -109,10 +109,16 @@ checks.compare_with_reference(tanh_forward, nanoprop.tanh_forward,
 checks.ok()
 
 # %% markdown
-# The activation layers by name, for `MLP.forward` (run this cell after yours):
+# The activation layers by name, for `MLP.forward` (run this cell after yours). Each name maps
+# to a `(forward, backward)` pair, as in nanoprop; the backward passes come in assignment 5,
+# so they are `None` for now:
 
 # %% code id=activation_table
-ACTIVATION_FORWARD = {"relu": relu_forward, "sigmoid": sigmoid_forward, "tanh": tanh_forward}
+ACTIVATION_LAYERS = {
+    "relu": (relu_forward, None),
+    "sigmoid": (sigmoid_forward, None),
+    "tanh": (tanh_forward, None),
+}
 
 # %% solution id=mlp_forward
 class MLP(nanoprop.MLP):
@@ -126,7 +132,7 @@ class MLP(nanoprop.MLP):
         The number of layers is len(self.sizes) - 1.
         """
         ### BEGIN SOLUTION
-        act_forward = ACTIVATION_FORWARD[self.activation]
+        act_forward, _ = ACTIVATION_LAYERS[self.activation]
         n_layers = len(self.sizes) - 1
         caches = []
         out = X

@@ -82,12 +82,14 @@ def test_backward_pass_matches_numerical_gradients():
         np.testing.assert_allclose(v[f"d{name}"], numeric, rtol=1e-6, atol=1e-10)
 
 
+@pytest.mark.book
 def test_the_built_page_shows_every_number_of_both_passes():
     shown = shown_numbers()
     wanted = [k for k, _ in wx.FORWARD_ROWS + wx.BACKWARD_ROWS]
     assert sorted(shown) == sorted(wanted), "the chapter's tables lost or gained a row"
 
 
+@pytest.mark.book
 @pytest.mark.parametrize("key", [k for k, _ in wx.FORWARD_ROWS + wx.BACKWARD_ROWS])
 def test_the_built_page_number_equals_nanoprop(key):
     shown = shown_numbers()
@@ -97,6 +99,7 @@ def test_the_built_page_number_equals_nanoprop(key):
         f"{key}: the page shows {shown[key]}, nanoprop computes {expected_numbers()[key]:.6f}")
 
 
+@pytest.mark.book
 def test_the_prose_quotes_the_same_output_and_loss():
     require_book()
     text = BeautifulSoup((BOOK / PAGE).read_text(encoding="utf-8"), "html.parser").get_text(" ")
