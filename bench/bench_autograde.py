@@ -21,7 +21,6 @@ import tempfile
 from pathlib import Path
 
 from nbgrader.api import Gradebook
-
 from rounds import interleave, ratio_cells, table, time_rows  # bench/, this script's folder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for its tools

@@ -16,9 +16,9 @@ import statistics
 import warnings
 
 import numpy as np
+from rounds import interleave, ratio_cells, table, time_rows
 
 import nanoprop
-from rounds import interleave, ratio_cells, table, time_rows
 
 SIZES = [64, 128, 10]
 

@@ -1,7 +1,9 @@
 """Independent checks the reference is tested against: numeric gradients by central differences.
 
-Deliberately written apart from ``nanoprop.gradcheck`` (which is itself under test), so a bug
-there cannot hide a bug in a backward pass.
+Deliberately apart from ``nanoprop.gradcheck`` (which is itself under test), so a bug there cannot
+hide a bug in a backward pass. The numeric gradients are the course's test helpers' own
+(``checks.numerical_gradients``, which never calls the reference; tests/test_reference_oracle.py
+checks them against closed forms).
 
     numerical_gradients(f, arrays)           the gradients of a scalar f(*arrays), numerically
     assert_gradient_close(got, want, what)   an array (a gradient, mostly) against the one it should be
@@ -11,30 +13,7 @@ import inspect
 
 import numpy as np
 
-
-def numerical_gradients(f, arrays, h=1e-6):
-    """Central-difference gradients of a scalar function f(*arrays), one per array.
-
-    f: callable taking len(arrays) arrays, returning a number; arrays: a list of arrays
-    (any shapes)  ->  list of float64 arrays, shaped like ``arrays``, where entry i of
-    gradient k is (f(.., a_k + h e_i, ..) - f(.., a_k - h e_i, ..)) / 2h.
-    Each array is perturbed in a float64 copy, so the arrays passed in are not modified.
-    """
-    grads = []
-    for k in range(len(arrays)):
-        args = list(arrays)
-        x = args[k] = np.array(arrays[k], dtype=np.float64)   # a copy, perturbed in place
-        grad = np.empty_like(x)
-        for i in range(x.size):
-            old = x.flat[i]
-            x.flat[i] = old + h
-            up = f(*args)
-            x.flat[i] = old - h
-            down = f(*args)
-            x.flat[i] = old
-            grad.flat[i] = (up - down) / (2 * h)
-        grads.append(grad)
-    return grads
+from checks.gradients import numerical_gradients
 
 
 def assert_gradient_close(got, want, what="gradient", tol=1e-6):

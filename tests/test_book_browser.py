@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from booksite import BOOK, built_pages, require_book, serve, widget_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

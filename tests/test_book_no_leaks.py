@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from booksite import BOOK, ROOT, require_book
 
 pytestmark = [pytest.mark.book]

@@ -5,9 +5,8 @@ Needs `make book` (which `make test` runs first).
 import re
 
 import pytest
-from bs4 import BeautifulSoup
-
 from booksite import BOOK, built_pages, require_book, toc_docnames, widget_state
+from bs4 import BeautifulSoup
 
 pytestmark = [pytest.mark.book]
 

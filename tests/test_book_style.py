@@ -14,7 +14,7 @@ OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "
 
 def test_the_palette_is_okabe_ito():
     assert {c.lower() for c in PALETTE.values()} == OKABE_ITO
-    assert COLORS == list(PALETTE.values())
+    assert list(PALETTE.values()) == COLORS
 
 
 def test_use_course_style_sets_the_colour_cycle_and_readable_fonts():

@@ -1,6 +1,5 @@
 """tools/execute_chapters.py finds exactly the book's notebooks (the pages with code to run)."""
 import pytest
-
 from booksite import ROOT, load_tool
 
 

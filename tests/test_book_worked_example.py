@@ -9,9 +9,9 @@ import re
 
 import numpy as np
 import pytest
+from booksite import BOOK, require_book
 from bs4 import BeautifulSoup
 
-from booksite import BOOK, require_book
 from bookkit import worked_example as wx
 from nanoprop import Value, numerical_gradient
 

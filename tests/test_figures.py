@@ -6,11 +6,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st
 
 import nanoprop as npp  # noqa: E402
-from bookkit.figures import (bowl, confusion_matrix, draw_confusion, draw_descent,  # noqa: E402
-                            draw_value_graph, graph_layout, loss_path)
+from bookkit.figures import (  # noqa: E402
+    bowl,
+    confusion_matrix,
+    draw_confusion,
+    draw_descent,
+    draw_value_graph,
+    graph_layout,
+    loss_path,
+)
 from nanoprop import Value  # noqa: E402
 
 

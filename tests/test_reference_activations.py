@@ -3,10 +3,11 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from oracle import assert_gradient_close, numerical_gradients
 
 from nanoprop import activations as A
-from oracle import assert_gradient_close, numerical_gradients
 
 finite = st.floats(-30, 30, allow_nan=False)
 

@@ -1,7 +1,8 @@
 """nanoprop.optim.clip_by_norm: caps the joint gradient norm, keeps the direction, copies."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nanoprop import clip_by_norm
 

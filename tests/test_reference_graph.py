@@ -1,5 +1,6 @@
 """nanoprop.graph: the walk that draws Value graphs must list every node once, inputs first."""
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nanoprop import Value
 from nanoprop.graph import depths, trace

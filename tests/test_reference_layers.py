@@ -1,10 +1,11 @@
 """Every backward pass against central-difference numeric gradients, on random shapes."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from oracle import assert_gradient_close, away_from_zero, check_backward
 
 from nanoprop import layers as L
-from oracle import assert_gradient_close, away_from_zero, check_backward
 
 dims = st.integers(1, 6)
 seeds = st.integers(0, 2**32 - 1)

@@ -2,10 +2,11 @@ import math
 import warnings
 
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from oracle import assert_gradient_close, numerical_gradients
 
 from nanoprop import losses
-from oracle import assert_gradient_close, numerical_gradients
 
 
 @given(st.integers(1, 6), st.integers(2, 6), st.integers(0, 2**32 - 1))

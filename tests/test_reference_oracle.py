@@ -1,9 +1,9 @@
 """The oracle (tests/oracle.py) itself: it must find wrong gradients and say which one is wrong."""
 import numpy as np
 import pytest
+from oracle import assert_gradient_close, check_backward, numerical_gradients
 
 from nanoprop import layers as L
-from oracle import assert_gradient_close, check_backward, numerical_gradients
 
 
 def test_numerical_gradients_of_a_known_function(rng):

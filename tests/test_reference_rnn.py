@@ -1,9 +1,10 @@
 """Backprop through time against numeric gradients over several steps."""
 import numpy as np
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from oracle import assert_gradient_close, check_backward
 
 from nanoprop import rnn
-from oracle import assert_gradient_close, check_backward
 
 small = st.integers(1, 4)
 

@@ -1,10 +1,10 @@
 """The network, the optimiser, the data and the training loop."""
 import numpy as np
 import pytest
+from oracle import assert_gradient_close, numerical_gradients
 
 import nanoprop
 from nanoprop import MLP, load_digits, optim
-from oracle import assert_gradient_close, numerical_gradients
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])

@@ -78,7 +78,7 @@ def main():
     if STAMP.is_file() and STAMP.read_text() == stamp:
         print(f"execute_chapters: all {len(books)} notebooks unchanged since the last run")
         return 0
-    from jupyter_cache import get_cache                 # imported only when there is work
+    from jupyter_cache import get_cache  # imported only when there is work
     from jupyter_cache.executors import load_executor
 
     cache = get_cache(str(CACHE))
