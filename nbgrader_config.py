@@ -16,19 +16,11 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.FileNameCollectorPlugin.named_regexp = (
     r".*_(?P<student_id>[^_]+)_attempt_(?P<timestamp>[0-9T]+)_(?P<file_id>\w+)")
 
-# Feedback shows each test's message but never the hidden tests' code.
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
-
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
-# ...nor their lines quoted in tracebacks (course.feedback.HideHiddenTests keeps only "Error: message").
-from course.feedback import HideHiddenTests  # noqa: E402
-
-c.GenerateFeedback.preprocessors.append(HideHiddenTests)
-
 # Grading rules shared by `nbgrader autograde` and `course autograde` (same grades either way):
 # deleted or stripped test cells are restored and graded, harmless warnings do not zero a test,
-# duplicated or renamed test cells are repaired (see course/grading_rules.py).
+# duplicated or renamed test cells are repaired; and feedback (`nbgrader generate_feedback` and
+# `course feedback` alike) shows each test's message but never the hidden tests' code, nor their
+# lines quoted in tracebacks (see course/grading_rules.py).
 from course.grading_rules import apply_grading_rules  # noqa: E402
 
 apply_grading_rules(c)

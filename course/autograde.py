@@ -23,9 +23,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
 from . import probes
-from .jail.sandbox import Limits
 from .intake import flag
-from .worker import Job, Result, digest, grade, remove_scratch, shared_engines, warm_up
+from .jail.sandbox import Limits
+from .upstream import shared_engines, stop_workers
+from .worker import Job, Result, digest, grade, remove_scratch, warm_up
 
 RECORDS = ".course"
 
@@ -36,6 +37,7 @@ class CourseError(Exception):
 
 @dataclass
 class Options:
+    """How ``autograde`` runs (the command line's options)."""
     jobs: int = 0                  # 0: one worker per core
     students: tuple = ()
     force: bool = False
@@ -49,6 +51,7 @@ class Options:
 
 @dataclass
 class Summary:
+    """What ``autograde`` did: student ids graded, skipped (unchanged), failed and flagged."""
     graded: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     failed: list = field(default_factory=list)
@@ -61,7 +64,7 @@ class Summary:
 class Course:
     """An nbgrader course folder, read with the course's own ``nbgrader_config.py``."""
 
-    def __init__(self, root):
+    def __init__(self, root: str) -> None:
         self.root = os.path.abspath(root)
         cfg_path = os.path.join(self.root, "nbgrader_config.py")
         if not os.path.exists(cfg_path):
@@ -78,16 +81,18 @@ class Course:
         self.db_path = db_path if os.path.isabs(db_path) else os.path.join(self.root, db_path)
         self.db_url = "sqlite:///" + self.db_path
 
-    def path(self, *parts):
+    def path(self, *parts: str) -> str:
+        """A path inside the course folder."""
         return os.path.join(self.root, *parts)
 
-    def gradebook(self):
+    def gradebook(self) -> Gradebook:
+        """The course's gradebook (use it in a ``with`` block), or a clear error if there is none."""
         if not os.path.exists(self.db_path):
             raise CourseError(f"there is no gradebook at {self.db_path}: run "
                               "`nbgrader generate_assignment ASSIGNMENT --create` first.")
         return Gradebook(self.db_url, self.course_id)
 
-    def notebooks(self, assignment):
+    def notebooks(self, assignment: str) -> list[str]:
         """The assignment's notebook names, or a clear error if it is unknown."""
         with self.gradebook() as gb:
             try:
@@ -97,13 +102,15 @@ class Course:
                 hint = f" Known assignments: {', '.join(known)}." if known else ""
                 raise CourseError(
                     f"assignment '{assignment}' is not in the gradebook.{hint} If it is new, run "
-                    f"`nbgrader generate_assignment {assignment}` first; check the spelling otherwise.")
+                    f"`nbgrader generate_assignment {assignment}` first; check the spelling otherwise."
+                ) from None
 
-    def roster(self):
+    def roster(self) -> list[str]:
+        """The student ids in the gradebook."""
         with self.gradebook() as gb:
             return sorted(s.id for s in gb.students)
 
-    def snapshot_gradebook(self):
+    def snapshot_gradebook(self) -> bytes:
         """A consistent copy of the gradebook as bytes (SQLite's backup API, safe while in use)."""
         fd, tmp = tempfile.mkstemp(suffix=".db")
         os.close(fd)
@@ -133,7 +140,7 @@ def _read_tree(base, skip=()):
     return files
 
 
-def find_submissions(course, assignment, students=()):
+def find_submissions(course: Course, assignment: str, students: tuple = ()) -> dict[str, str]:
     """{student: folder} of the submissions to consider, with clear errors for misplaced work."""
     submitted = course.path("submitted")
     if not os.path.isdir(submitted):
@@ -166,7 +173,7 @@ def find_submissions(course, assignment, students=()):
     return found
 
 
-def check_roster(course, students, add_students):
+def check_roster(course: Course, students: list[str], add_students: bool) -> list[str]:
     """Submitting students missing from the roster: an error if the course says the roster is
     complete (``c.Autograde.create_student = False``), else they are added as nbgrader does."""
     roster = course.roster()
@@ -184,11 +191,13 @@ def check_roster(course, students, add_students):
 
 
 # --- records of past gradings -------------------------------------------------------------------
-def record_path(course, assignment, student):
+def record_path(course: Course, assignment: str, student: str) -> str:
+    """Where the record of a student's grading is kept."""
     return course.path(RECORDS, assignment, f"{student}.json")
 
 
-def load_records(course, assignment):
+def load_records(course: Course, assignment: str) -> list[dict]:
+    """The records of every grading of ``assignment`` (as ``write_record`` wrote them)."""
     folder = course.path(RECORDS, assignment)
     if not os.path.isdir(folder):
         return []
@@ -200,7 +209,8 @@ def load_records(course, assignment):
     return out
 
 
-def already_graded(course, assignment, student, fingerprint):
+def already_graded(course: Course, assignment: str, student: str, fingerprint: str) -> bool:
+    """True if this very submission was graded, and its grades are still in the gradebook."""
     path = record_path(course, assignment, student)
     if not os.path.exists(path):
         return False
@@ -217,7 +227,7 @@ def already_graded(course, assignment, student, fingerprint):
 
 
 # --- merging (the single writer) ----------------------------------------------------------------
-def merge(course, result):
+def merge(course: Course, result: Result) -> None:
     """Write one graded submission into the real gradebook and autograded folder."""
     with course.gradebook() as gb:
         gb.update_or_create_student(result.student)
@@ -250,7 +260,8 @@ def merge(course, result):
         os.rename(staging, dest)
 
 
-def write_record(course, result, fingerprint):
+def write_record(course: Course, result: Result, fingerprint: str) -> None:
+    """Keep the record of one grading (flags, per-test outcomes, time) for ``course report``."""
     path = record_path(course, result.assignment, result.student)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     rec = asdict(result)
@@ -265,7 +276,8 @@ def write_record(course, result, fingerprint):
 
 
 # --- running ------------------------------------------------------------------------------------
-def plan(course, assignment, options):
+def plan(course: Course, assignment: str, options: Options) -> tuple[list[tuple[Job, str]], list[str]]:
+    """([(job, fingerprint)] to grade, [student ids skipped as already graded])."""
     notebooks = course.notebooks(assignment)
     submissions = find_submissions(course, assignment, options.students)
     check_roster(course, list(submissions), options.add_students)
@@ -281,9 +293,11 @@ def plan(course, assignment, options):
         if not options.force and already_graded(course, assignment, student, fingerprint):
             skipped.append(student)
             continue
-        jobs.append((Job(assignment, student, notebooks, snapshot, source_files, files,
-                         dict(course.config), course.source_directory, options.limits,
-                         options.allow_bwrap, options.prestart, specs, seed), fingerprint))
+        job = Job(assignment=assignment, student=student, notebooks=notebooks, gradebook=snapshot,
+                  source_files=source_files, submission_files=files, config=dict(course.config),
+                  source_directory=course.source_directory, limits=options.limits,
+                  allow_bwrap=options.allow_bwrap, prestart=options.prestart, probes=specs, probe_seed=seed)
+        jobs.append((job, fingerprint))
     return jobs, skipped
 
 
@@ -295,7 +309,7 @@ def _progress(total, assignment, enabled):
 
 def _crashed(job, exc):
     """The result of a submission whose worker process died twice while grading it."""
-    return Result(job.assignment, job.student, "failed", 0.0, flags=[flag(
+    return Result(assignment=job.assignment, student=job.student, status="failed", flags=[flag(
         "worker-crashed", f"the grading process died while grading this submission, twice "
         f"({exc.__class__.__name__}); grade it alone with --student to see why")])
 
@@ -330,9 +344,7 @@ def _pool_results(jobs, workers, options):
                 continue
             yield result, futures[fut][1]
     except BaseException:
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()  # their kernels die with them (bwrap --die-with-parent)
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop_workers(pool)  # their kernels die with them (bwrap --die-with-parent)
         remove_scratch()
         raise
     pool.shutdown(wait=not lost)
@@ -353,7 +365,7 @@ def _dask_results(jobs, options):
         client.close()
 
 
-def autograde(root, assignment, options=None):
+def autograde(root: str, assignment: str, options: Options | None = None) -> Summary:
     """Grade the submissions of ``assignment`` in the course at ``root``; return a ``Summary``."""
     with shared_engines():
         return _autograde(root, assignment, options or Options())

@@ -95,7 +95,8 @@ def _report(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``course`` command with ``argv`` (default: the command line); return its exit status."""
     args = _parser().parse_args(argv)
     from .autograde import CourseError
     try:

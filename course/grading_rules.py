@@ -1,14 +1,17 @@
 """The course's grading rules for nbgrader, in one place.
 
 ``nbgrader_config.py`` applies them, so ``nbgrader autograde`` and ``course autograde`` grade
-alike, and so does every test course that must grade like the real one:
+alike (and ``nbgrader generate_feedback`` and ``course feedback`` hide the same), and so does
+every test course that must grade like the real one:
 
     from course.grading_rules import apply_grading_rules
     apply_grading_rules(c)
 """
 from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
                                     OverwriteKernelspec)
+from traitlets.config import Config
 
+from course import feedback
 from course.sanitize import RepairMetadata
 
 # What an assignment folder holds besides its notebook (see tools/assignments.py): the source
@@ -17,7 +20,7 @@ from course.sanitize import RepairMetadata
 AUTHORING_FILES = ["source.py", "assignment.toml", "bugs.toml", "probes.toml"]
 
 
-def apply_grading_rules(c):
+def apply_grading_rules(c: Config) -> None:
     """Set the grading rules on an nbgrader config object ``c``."""
     # Only the notebook (and any data files) of an assignment folder reaches learners.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", *AUTHORING_FILES]
@@ -26,7 +29,11 @@ def apply_grading_rules(c):
     # A harmless warning on stderr does not zero a correct test.
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = r"Warning"
-    # nbgrader's own sanitising steps, plus RepairMetadata: without it a duplicated or renamed
-    # test cell stops add_missing_cells with "KeyError: 'grade_id'" (nothing is graded).
+    # nbgrader's own sanitising steps, plus RepairMetadata (the only place it is added): without
+    # it a duplicated or renamed test cell stops add_missing_cells with "KeyError: 'grade_id'"
+    # (nothing is graded).
     c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RepairMetadata,
                                           OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+    # Feedback shows each test's outcome and message, never the hidden tests' code nor their
+    # lines quoted in tracebacks (course.feedback.HideHiddenTests).
+    c.GenerateFeedback.preprocessors = list(feedback.PREPROCESSORS)

@@ -22,7 +22,8 @@ import nbformat
 PROTECTED = {"numpy", "nanoprop", "course", "math", "unittest", "random", "os", "sys"}
 
 
-def flag(kind, message, notebook=None):
+def flag(kind: str, message: str, notebook: str | None = None) -> dict:
+    """A flag for the instructor: its kind, the notebook it concerns (or None), what to know."""
     return {"kind": kind, "notebook": notebook, "message": message}
 
 
@@ -55,7 +56,7 @@ def _read_notebook(path):
     return nb, None
 
 
-def prepare(folder, expected):
+def prepare(folder: str, expected: list[str]) -> list[dict]:
     """Check and repair the private copy of one submission; return a list of flags."""
     flags = []
     present = {f[:-6] for f in os.listdir(folder) if f.endswith(".ipynb")}

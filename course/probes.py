@@ -38,6 +38,7 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def _draw(arg, rng):
     raise ValueError(f"probe argument {arg!r}: use normal, value, labels, tuple or cache_of")
 
 
-def make_inputs(spec, rng):
+def make_inputs(spec: dict, rng: np.random.Generator) -> list:
     """The arguments of one probe, drawn by the grader."""
     return [_draw(arg, rng) for arg in spec["args"]]
 
@@ -83,7 +84,7 @@ def _resolve(dotted):
     return getattr(importlib.import_module(module), name)
 
 
-def reference(spec):
+def reference(spec: dict) -> Callable:
     """The reference function of a probe, returning only what the probe compares."""
     fn = _resolve(spec["reference"])
     if "pick" not in spec:
@@ -185,7 +186,7 @@ del __course_probe
 '''
 
 
-def prepare(folder, specs, seed, owner=None):
+def prepare(folder: str, specs: list[dict], seed: int, owner: int | None = None) -> list[list]:
     """Write the specs and inputs into a new folder for the kernel (owned by ``owner``, a user
     id, if given); return the inputs, for judging."""
     os.makedirs(folder, exist_ok=True)
@@ -206,7 +207,7 @@ def prepare(folder, specs, seed, owner=None):
     return inputs
 
 
-def judge(folder, specs, inputs):
+def judge(folder: str, specs: list[dict], inputs: list[list]) -> dict[int, str | None]:
     """Compare the kernel's saved results with nanoprop: {index: None, a problem, or UNCHECKED}."""
     try:
         dir_fd = _open_folder(folder)
@@ -270,13 +271,13 @@ def _reference_functions():
     return out
 
 
-def copied_from_reference(source, min_lines=3):
+def copied_from_reference(source: str, min_lines: int = 3) -> list[str]:
     """Names of nanoprop functions sharing at least ``min_lines`` distinctive lines with source."""
     mine = _normal_lines(source)
     return sorted(name for name, lines in _reference_functions().items()
                   if len(mine & lines) >= min_lines)
 
 
-def mentions_reference(source):
+def mentions_reference(source: str) -> bool:
     """True if learner code names the reference package (importing it is not allowed)."""
     return re.search(r"\bnanoprop\b", source) is not None

@@ -26,7 +26,7 @@ def _png(fig):
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def summarise(records):
+def summarise(records: list[dict]) -> dict:
     """Numbers behind the report, from the grading records (plain data, easy to test)."""
     graded = [r for r in records if r["status"] == "graded"]
     scores = [r["score"] for r in graded]
@@ -79,7 +79,8 @@ def _plots(s):
     return figs
 
 
-def render(assignment, s):
+def render(assignment: str, s: dict) -> str:
+    """The report's HTML page, from ``summarise``'s numbers."""
     e = html.escape
     figs = _plots(s)
     mean = sum(s["scores"]) / len(s["scores"]) if s["scores"] else 0.0
@@ -112,7 +113,8 @@ def render(assignment, s):
     return "\n".join(parts)
 
 
-def write_report(root, assignment, output):
+def write_report(root: str, assignment: str, output: str) -> str:
+    """Write the report on ``assignment`` of the course at ``root`` to ``output``; return its path."""
     from .autograde import Course, CourseError, load_records
     course = Course(root)
     course.notebooks(assignment)

@@ -11,6 +11,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 
 class RepairMetadata(NbGraderPreprocessor):
+    """Turn cells nbgrader cannot restore (emptied or unknown grade ids) into plain cells."""
 
     def preprocess(self, nb, resources):
         meta = resources["nbgrader"]
@@ -19,7 +20,6 @@ class RepairMetadata(NbGraderPreprocessor):
                 known = {c.name for c in gb.find_notebook(meta["notebook"], meta["assignment"]).source_cells}
             except MissingEntry:
                 return nb, resources
-        self.repaired = []
         for cell in nb.cells:
             nbg = cell.metadata.get("nbgrader")
             if nbg is None:
@@ -29,6 +29,5 @@ class RepairMetadata(NbGraderPreprocessor):
                 del cell.metadata["nbgrader"]
             elif grade_id not in known and (nbg.get("grade") or nbg.get("solution") or nbg.get("locked")):
                 self.log.warning("Cell with unknown grade id '%s' treated as the learner's own code", grade_id)
-                self.repaired.append(grade_id)
                 del cell.metadata["nbgrader"]
         return nb, resources

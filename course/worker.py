@@ -1,13 +1,14 @@
 """Grading one submission, in a worker process (local pool or a Dask worker).
 
-``grade(job)`` is a pure function of its input: it lays out a private nbgrader course in a
-temporary folder (a copy of the gradebook, the assignment's source files, a copy of the
-submission), runs nbgrader's own ``Autograde`` converter there with the ``Execute`` step replaced
-by ``SandboxedExecute``, and returns what nbgrader wrote (grades, comments, late penalty, the
-autograded files) plus flags. Nothing it does touches the real course folder: the parent process
-merges the result into the real gradebook, so there is a single writer.
+``grade(job)`` depends only on its input: it lays out a private nbgrader course in a temporary
+folder (a copy of the gradebook, the assignment's source files, a copy of the submission), runs
+nbgrader's own ``Autograde`` converter there with the ``Execute`` step replaced by a
+``SandboxedExecute`` made for the job (it gets the job, the worker's kernel pool and the list of
+flags as traits), and returns what nbgrader wrote (grades, comments, late penalty, the
+autograded files) plus flags. The only state a worker keeps between jobs is its kernel pool.
+Nothing it does touches the real course folder: the parent process merges the result into the
+real gradebook, so there is a single writer.
 """
-import contextlib
 import copy
 import glob
 import hashlib
@@ -25,28 +26,25 @@ import warnings
 from dataclasses import dataclass, field
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-import nbgrader.api
-import sqlalchemy
 from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import DeduplicateIds, Execute
+from nbgrader.preprocessors import Execute
+from traitlets import Instance
 from traitlets.config import Config
 
 from . import intake, probes
 from .jail.kernels import KernelPool
-from .sanitize import RepairMetadata
 from .jail.sandbox import JAIL_WORK, Limits, detect
+from .upstream import shared_engines
 
 _LOCK = threading.Lock()       # one grading at a time per process (chdir, shared kernel pool)
-_STATE = {"pool": None, "pool_key": None, "job": None, "flags": None}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Job:
     """Everything needed to grade one submission, as plain data (it may travel to a cluster)."""
     assignment: str
@@ -64,12 +62,13 @@ class Job:
     probe_seed: int = 0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Result:
+    """What grading one submission gave, for the parent process to merge and record."""
     assignment: str
     student: str
     status: str                     # "graded" or "failed"
-    seconds: float
+    seconds: float = 0.0
     timestamp: object = None
     notebooks: dict = field(default_factory=dict)   # {nb: {"grades", "comments", "late_penalty"}}
     tests: dict = field(default_factory=dict)       # {nb: {grade_id: {"score","max","message"}}}
@@ -79,7 +78,7 @@ class Result:
     isolation: str = ""
 
 
-def digest(files):
+def digest(files: dict[str, bytes]) -> str:
     """A fingerprint of a submission's files (to skip unchanged, already graded work)."""
     h = hashlib.sha256()
     for name in sorted(files):
@@ -87,23 +86,37 @@ def digest(files):
     return h.hexdigest()
 
 
-def _pool(job):
-    key = (job.limits, job.allow_bwrap, job.prestart)
-    if _STATE["pool"] is None or _STATE["pool_key"] != key:
-        if _STATE["pool"] is not None:
-            _STATE["pool"].close()
-        _STATE["pool"] = KernelPool(job.limits, detect(job.allow_bwrap), prestart=job.prestart)
-        _STATE["pool_key"] = key
-    return _STATE["pool"]
+def pool_key(limits: Limits, allow_bwrap: bool = True, prestart: bool = True) -> tuple:
+    """What a worker's kernel pool depends on: jobs with the same key share its kernels."""
+    return (limits, allow_bwrap, prestart)
 
 
-def warm_up(limits, allow_bwrap=True, prestart=True):
+class _ProcessPool:
+    """This process's kernel pool, kept from one submission to the next (its next kernel starts
+    ahead), and replaced when a job needs another (``pool_key``)."""
+
+    def __init__(self) -> None:
+        self.key, self.pool = None, None
+
+    def get(self, key: tuple) -> KernelPool:
+        if self.pool is None or self.key != key:
+            if self.pool is not None:
+                self.pool.close()
+            limits, allow_bwrap, prestart = key
+            self.pool = KernelPool(limits, detect(allow_bwrap), prestart=prestart)
+            self.key = key
+        return self.pool
+
+
+_PROCESS_POOL = _ProcessPool()
+
+
+def warm_up(limits: Limits, allow_bwrap: bool = True, prestart: bool = True) -> None:
     """Worker initialiser: import everything and boot the first kernel before any job arrives."""
     from sqlalchemy.exc import SAWarning
     warnings.filterwarnings("ignore", category=SAWarning)  # noise from nbgrader's use of SQLAlchemy
-    job = Job("", "", [], b"", {}, {}, {}, limits=limits, allow_bwrap=allow_bwrap, prestart=prestart)
     with _LOCK:
-        _pool(job)
+        _PROCESS_POOL.get(pool_key(limits, allow_bwrap, prestart))
 
 
 def _error(ename, evalue):
@@ -124,21 +137,70 @@ _SIGNALS = {24: "it used more CPU time than allowed (CPU limit)",
 
 class SandboxedExecute(Execute):
     """nbgrader's Execute step, run in a pre-started sandboxed kernel, with a notebook-wide time
-    limit, an output cap, cells after a dead kernel graded as not run, and outside probes."""
+    limit, an output cap, cells after a dead kernel graded as not run, and outside probes.
+
+    ``grade`` makes one for each submission and puts it in place of ``Execute`` in the
+    ``Autograde`` converter's ``autograde_preprocessors``."""
+
+    kernels = Instance(KernelPool, help="where the kernel for each notebook comes from")
+    job = Instance(Job, help="the submission being graded")
+    flags = Instance(list, args=(), help="where to add flags for the instructor")
 
     def preprocess(self, nb, resources=None, km=None):
-        kernel = _STATE["pool"].take()
+        kernel = self.kernels.take()
         try:
-            return self._run(nb, resources, kernel)
+            self._kernel, self._stop_reason, self._out_bytes = kernel, None, 0
+            notebook, limits = resources["nbgrader"]["notebook"], self.job.limits
+            self._copy_files_in(resources["metadata"]["path"], kernel.sandbox.work, kernel.sandbox)
+            timer = threading.Timer(limits.notebook_timeout, self._stop_kernel, args=(
+                f"the notebook ran longer than {limits.notebook_timeout:g} s (time limit); it was stopped",))
+            timer.daemon = True
+            timer.start()
+            try:
+                # nbconvert's own loop, with ``preprocess_cell`` below; the kernel is the pool's,
+                # so nbclient leaves it (and its client) running afterwards, for the probes
+                nb, resources = super().preprocess(nb, resources, km=kernel.km)
+                self._flag_stops(nb, notebook, kernel)
+                self._probe(nb, notebook, kernel)
+            finally:
+                timer.cancel()
+                timer.join()  # a time limit firing right now finishes before the kernel is handed back
+            return nb, resources
         finally:
             if self.kc is not None:
                 try:
                     self.kc.stop_channels()
                 except Exception:
                     pass
-            _STATE["pool"].release(kernel)
+            self.kernels.release(kernel)
             self.kc = None
             self.km = None
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._stop_reason or self._kernel.exit_status() is not None:
+            cell.outputs = [_error("NotRun", f"not run: {self._death()}")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            self._stop_kernel(f"a cell ran longer than the cell time limit ({self.timeout} s) "
+                              "and did not stop when interrupted")
+            cell.outputs.append(_error("KernelStopped", self._death()))
+        except DeadKernelError:
+            reason = self._death()
+            cell.outputs.append(_error("KernelStopped", reason))
+            self._stop_reason = self._stop_reason or reason
+        except Exception as exc:  # e.g. garbled messages from a flooding kernel
+            self._stop_kernel("the kernel stopped answering properly (flooding its output can do "
+                              f"this) and was stopped ({exc.__class__.__name__}: {str(exc)[:60]})")
+            cell.outputs.append(_error("KernelStopped", self._death()))
+        return cell, resources
+
+    def set_widgets_metadata(self):
+        """Widget state is not written into the graded notebook: a learner's kernel could put
+        anything there, and nbconvert's HTML (the feedback) embeds it."""
 
     # -- stopping -------------------------------------------------------------------------
     def _stop_kernel(self, reason):
@@ -164,8 +226,9 @@ class SandboxedExecute(Execute):
         content = msg.get("content", {})
         size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
         self._out_bytes += size + len(str(content.get("traceback", "")))
-        if self._out_bytes > self._limits.max_output_bytes:
-            self._stop_kernel(f"the notebook printed more than {self._limits.max_output_bytes // 1024} KiB "
+        limit = self.job.limits.max_output_bytes
+        if self._out_bytes > limit:
+            self._stop_kernel(f"the notebook printed more than {limit // 1024} KiB "
                               "of output (output limit); it was stopped")
             return None
         return super().output(outs, msg, display_id, cell_index)
@@ -184,68 +247,27 @@ class SandboxedExecute(Execute):
             for n in dirnames + filenames:
                 sandbox.chown_for_kernel(os.path.join(dirpath, n))
 
-    def _run(self, nb, resources, kernel):
-        job, flags = _STATE["job"], _STATE["flags"]
-        notebook = resources["nbgrader"]["notebook"]
-        self._kernel, self._limits = kernel, job.limits
-        self._stop_reason, self._out_bytes = None, 0
-        self._copy_files_in(resources["metadata"]["path"], kernel.sandbox.work, kernel.sandbox)
-        NotebookClient.__init__(self, nb, kernel.km)
-        self.reset_execution_trackers()
-        self._check_assign_resources(resources)
-        timer = threading.Timer(job.limits.notebook_timeout, self._stop_kernel, args=(
-            f"the notebook ran longer than {job.limits.notebook_timeout:g} s (time limit); it was stopped",))
-        timer.daemon = True
-        timer.start()
-        try:
-            with self.setup_kernel():
-                info = self.wait_for_reply(self.kc.kernel_info())
-                nb.metadata["language_info"] = info["content"]["language_info"]
-                for index, cell in enumerate(nb.cells):
-                    if cell.cell_type != "code":
-                        continue
-                    if self._stop_reason or kernel.exit_status() is not None:
-                        cell.outputs = [_error("NotRun", f"not run: {self._death()}")]
-                        continue
-                    try:
-                        self.preprocess_cell(cell, resources, index)
-                    except CellTimeoutError:
-                        self._stop_kernel(f"a cell ran longer than the cell time limit ({self.timeout} s) "
-                                          "and did not stop when interrupted")
-                        cell.outputs.append(_error("KernelStopped", self._death()))
-                    except DeadKernelError:
-                        reason = self._death()
-                        cell.outputs.append(_error("KernelStopped", reason))
-                        self._stop_reason = self._stop_reason or reason
-                    except Exception as exc:  # e.g. garbled messages from a flooding kernel
-                        self._stop_kernel("the kernel stopped answering properly (flooding its output can do "
-                                          f"this) and was stopped ({exc.__class__.__name__}: {str(exc)[:60]})")
-                        cell.outputs.append(_error("KernelStopped", self._death()))
-                if self._stop_reason or kernel.exit_status() is not None:
-                    flags.append(intake.flag("kernel-stopped", self._death(), notebook))
-                interrupted = sum(1 for c in nb.cells if c.cell_type == "code" and any(
-                    o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in c.get("outputs", [])))
-                if interrupted:
-                    flags.append(intake.flag("cell-timeout", f"{interrupted} cell(s) ran past the cell time "
-                                             f"limit ({self.timeout} s) and were interrupted: an endless loop "
-                                             "or a long wait?", notebook))
-                self._probe(nb, notebook, kernel, flags)
-        finally:
-            timer.cancel()
-            timer.join()  # a time limit firing right now finishes before the kernel is handed back
-        return nb, resources
+    def _flag_stops(self, nb, notebook, kernel):
+        if self._stop_reason or kernel.exit_status() is not None:
+            self.flags.append(intake.flag("kernel-stopped", self._death(), notebook))
+        interrupted = sum(1 for c in nb.cells if c.cell_type == "code" and any(
+            o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in c.get("outputs", [])))
+        if interrupted:
+            self.flags.append(intake.flag("cell-timeout", f"{interrupted} cell(s) ran past the cell time "
+                                          f"limit ({self.timeout} s) and were interrupted: an endless loop "
+                                          "or a long wait?", notebook))
 
-    def _probe(self, nb, notebook, kernel, flags):
-        specs = [s for s in _STATE["job"].probes if s.get("notebook", notebook) == notebook]
+    def _probe(self, nb, notebook, kernel):
+        specs = [s for s in self.job.probes if s.get("notebook", notebook) == notebook]
         learner_src = [c.source for c in nb.cells if c.cell_type == "code" and _is_learner_cell(c)]
         if any(probes.mentions_reference(src) for src in learner_src):
-            flags.append(intake.flag("uses-reference", "the learner's code mentions the reference "
-                                     "package 'nanoprop' (importing it is not allowed)", notebook))
+            self.flags.append(intake.flag("uses-reference", "the learner's code mentions the reference "
+                                          "package 'nanoprop' (importing it is not allowed)", notebook))
         for src in learner_src:
             copied = probes.copied_from_reference(src)
             if copied:
-                flags.append(intake.flag("copied-reference", "the learner's code repeats lines of the "
-                                         f"reference ({', '.join(copied)}); check it by hand", notebook))
+                self.flags.append(intake.flag("copied-reference", "the learner's code repeats lines of the "
+                                              f"reference ({', '.join(copied)}); check it by hand", notebook))
         if not specs:
             return
         verdicts = {}
@@ -259,7 +281,7 @@ class SandboxedExecute(Execute):
             inside = folder.replace(kernel.sandbox.work, JAIL_WORK) if kernel.sandbox.support.bwrap else folder
             found = {i: probes.UNCHECKED for i in range(len(specs))}
             try:
-                inputs = probes.prepare(folder, specs, _STATE["job"].probe_seed, owner=kernel.sandbox.uid)
+                inputs = probes.prepare(folder, specs, self.job.probe_seed, owner=kernel.sandbox.uid)
             except OSError as exc:  # the learner's code swapped the folder for a link, say
                 self.log.warning("probe inputs could not be written: %s", exc)
             else:
@@ -272,15 +294,15 @@ class SandboxedExecute(Execute):
             for i, verdict in found.items():
                 verdicts.setdefault(i, verdict)
         else:
-            for i, spec in enumerate(specs):
+            for i in range(len(specs)):
                 verdicts.setdefault(i, None)  # the notebook's own failures already score 0
         for i, verdict in verdicts.items():
             if not verdict:
                 continue
             if verdict == probes.UNCHECKED:
-                flags.append(intake.flag("unchecked", f"{specs[i]['function']} could not be checked outside "
-                                         "the kernel (it did not answer); its test result comes from the "
-                                         "notebook alone: look at it by hand", notebook))
+                self.flags.append(intake.flag("unchecked", f"{specs[i]['function']} could not be checked "
+                                              "outside the kernel (it did not answer); its test result comes "
+                                              "from the notebook alone: look at it by hand", notebook))
                 continue
             guarded = [c for c in nb.cells if c.cell_type == "code"
                        and c.metadata.get("nbgrader", {}).get("grade")
@@ -288,7 +310,7 @@ class SandboxedExecute(Execute):
             passing = [c for c in guarded if not any(o.get("output_type") == "error" for o in c.outputs)]
             if not passing:
                 continue  # the notebook's own tests already fail: nothing to overturn
-            flags.append(intake.flag("outside-check", "outside the kernel, " + verdict, notebook))
+            self.flags.append(intake.flag("outside-check", "outside the kernel, " + verdict, notebook))
             for cell in passing:
                 cell.outputs.append(_error("OutsideCheckFailed", verdict + " (checked by the grader "
                                            "outside the notebook, on inputs it chose)"))
@@ -337,7 +359,7 @@ def _scratch():
     """Where the private course copy goes: memory if possible (its gradebook is thrown away, so
     SQLite's hundreds of fsyncs per submission need not reach a disk). The folder is the same for
     every submission this process grades, so the gradebook's address is too (see
-    ``shared_engines``); ``grade`` empties it after each."""
+    ``course.upstream.shared_engines``); ``grade`` empties it after each."""
     pid = os.getpid()
     if pid not in _SCRATCH:  # per process: a forked worker must not share its parent's
         _SCRATCH[pid] = tempfile.mkdtemp(prefix=f"course-grade-{_OWNER}-", dir=_scratch_base())
@@ -346,37 +368,11 @@ def _scratch():
     return _SCRATCH[pid]
 
 
-def remove_scratch():
+def remove_scratch() -> None:
     """Remove the scratch folders of this process's workers (call once the workers are gone)."""
     for path in glob.glob(os.path.join(_scratch_base(), f"course-grade-{os.getpid()}-*")):
         shutil.rmtree(path, ignore_errors=True)
     _SCRATCH.pop(os.getpid(), None)
-
-
-_ENGINES = {}
-
-
-def _shared_engine(url, **kw):
-    """One SQLAlchemy engine per gradebook address, without pooled connections: every use opens
-    the file again (so the file may be replaced between submissions), while the engine keeps the
-    SQL it has compiled."""
-    key = str(url)
-    if key not in _ENGINES:
-        _ENGINES[key] = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool, **kw)
-    return _ENGINES[key]
-
-
-@contextlib.contextmanager
-def shared_engines():
-    """nbgrader opens the gradebook about a dozen times per submission, each time with a new
-    engine that compiles the same SQL again (a tenth of a second per submission). Within this
-    block they share one engine per address (the grader's merges into the real gradebook too)."""
-    original = nbgrader.api.create_engine
-    nbgrader.api.create_engine = _shared_engine
-    try:
-        yield
-    finally:
-        nbgrader.api.create_engine = original
 
 
 def _config_for(job, root):
@@ -387,27 +383,20 @@ def _config_for(job, root):
     cfg.CourseDirectory.assignment_id = job.assignment
     cfg.CourseDirectory.student_id = job.student
     cfg.CourseDirectory.notebook_id = "*"
-    pps = cfg.Autograde.get("autograde_preprocessors",
-                            Autograde.class_traits()["autograde_preprocessors"].default())
-    cfg.Autograde.autograde_preprocessors = [SandboxedExecute if pp in (Execute, "nbgrader.preprocessors.Execute")
-                                             else pp for pp in pps]
-    sanitize = list(cfg.Autograde.get("sanitize_preprocessors",
-                                      Autograde.class_traits()["sanitize_preprocessors"].default()))
-    if RepairMetadata not in sanitize and "course.sanitize.RepairMetadata" not in sanitize:
-        at = next((i + 1 for i, pp in enumerate(sanitize) if pp in (DeduplicateIds,
-                   "nbgrader.preprocessors.DeduplicateIds")), 0)
-        sanitize.insert(at, RepairMetadata)
-    cfg.Autograde.sanitize_preprocessors = sanitize
     return cfg
 
 
-def grade(job):
+def _sandboxed(preprocessors, execute):
+    """The autograding steps with ``execute`` in place of nbgrader's ``Execute``."""
+    return [execute if pp in (Execute, "nbgrader.preprocessors.Execute") else pp for pp in preprocessors]
+
+
+def grade(job: Job) -> Result:
     """Grade one submission in a private course copy; return a ``Result`` (never raises)."""
     with _LOCK:
         start = time.monotonic()
         flags = []
-        _STATE["job"], _STATE["flags"] = job, flags
-        result = Result(job.assignment, job.student, "failed", 0.0, flags=flags)
+        result = Result(assignment=job.assignment, student=job.student, status="failed", flags=flags)
         logbuf = io.StringIO()
         handler = logging.StreamHandler(logbuf)
         handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
@@ -415,7 +404,8 @@ def grade(job):
         cwd = os.getcwd()
         with shared_engines():  # released before returning, whatever happens
             try:
-                result.isolation = _pool(job).support.describe()
+                kernels = _PROCESS_POOL.get(pool_key(job.limits, job.allow_bwrap, job.prestart))
+                result.isolation = kernels.support.describe()
                 root = os.path.join(tmp, "course")
                 os.makedirs(root)
                 with open(os.path.join(root, "gradebook.db"), "wb") as fh:
@@ -433,6 +423,8 @@ def grade(job):
                     return result
                 app = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg)
                 app.force, app.create_student = True, True
+                execute = SandboxedExecute(parent=app, kernels=kernels, job=job, flags=flags)
+                app.autograde_preprocessors = _sandboxed(app.autograde_preprocessors, execute)
                 app.log.addHandler(handler)
                 try:
                     app.start()
@@ -450,7 +442,6 @@ def grade(job):
             finally:
                 os.chdir(cwd)
                 shutil.rmtree(os.path.join(tmp, "course"), ignore_errors=True)
-                _STATE["job"] = _STATE["flags"] = None
         result.log = logbuf.getvalue()[-20000:]
         result.seconds = time.monotonic() - start
         return result

@@ -1,14 +1,16 @@
 """Kernels for learners' notebooks, each in a sandbox, started fast.
 
-``SandboxedKernelManager`` is jupyter_client's kernel manager with three changes: the kernel
-command runs through ``Sandbox.wrap`` (jail and rlimits), its environment is scrubbed, and it
-talks over Unix sockets in the sandbox's socket folder (so it works without any network).
+A ``Kernel`` is jupyter_client's kernel manager (``SandboxedKernelManager``) with a provisioner of
+its own (``SandboxProvisioner``): the kernel runs in a ``Sandbox`` (jail and rlimits, a scrubbed
+environment) and talks over Unix sockets in the sandbox's socket folder (so it works without any
+network).
 
 Two ways to start one, chosen by ``KernelPool``:
 
-- warm (with bubblewrap): each worker keeps one jail with a zygote inside (``course/jail/inside/zygote.py``) that
-  has imported IPython, numpy and the test helpers once; each kernel is a fresh fork of it, and
-  after each notebook everything the kernel left in the jail is killed and emptied;
+- warm (with bubblewrap): each worker keeps one jail with a zygote inside
+  (``course/jail/inside/zygote.py``) that has imported IPython, numpy and the test helpers once;
+  each kernel is a fresh fork of it, and after each notebook everything the kernel left in the
+  jail is killed and emptied;
 - cold (no jail, or ``--no-prestart``): each kernel is a new process in a new sandbox; the pool
   boots the next one while the current notebook runs.
 """
@@ -20,15 +22,19 @@ import subprocess
 import sys
 import threading
 import time
-
+import typing as t
+import uuid
 from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from jupyter_core.utils import run_sync
 from traitlets import Any
 
-from .sandbox import INSIDE, Sandbox, kill_user
+from .. import upstream
+from .sandbox import INSIDE, Limits, Sandbox, Support, kill_user
 
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
@@ -43,7 +49,7 @@ class WarmJail:
     START_SECONDS = 120  # the first start imports everything, on a possibly busy machine
     REPLY_SECONDS = 10
 
-    def __init__(self, limits, support):
+    def __init__(self, limits: Limits, support: Support) -> None:
         self.sandbox = Sandbox(limits, support)
         self.exits = {}        # {pid in the jail: exit status}, from the zygote's reports
         self.kernels = 0       # how many kernels this jail has started (to name their sockets)
@@ -53,7 +59,7 @@ class WarmJail:
         cmd = self.sandbox.wrap([sys.executable, os.path.join(INSIDE, "zygote.py"), self.sandbox.sockets])
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, env=self.sandbox.env(),
-                                     cwd=self.sandbox.cwd, start_new_session=True)
+                                     cwd=self.sandbox.work, start_new_session=True)
         try:
             self._reply(self.START_SECONDS)
         except JailBroken:
@@ -61,7 +67,8 @@ class WarmJail:
             raise
 
     @property
-    def alive(self):
+    def alive(self) -> bool:
+        """True while the zygote runs."""
         return self.proc is not None and self.proc.poll() is None
 
     def _read(self, timeout):
@@ -102,18 +109,19 @@ class WarmJail:
                 raise JailBroken(f"the kernels' jail cannot be reached ({exc})") from exc
             return self._reply(self.REPLY_SECONDS)
 
-    def pump(self):
+    def pump(self) -> None:
         """Take in the zygote's reports without waiting (kernels that ended)."""
         with self._lock:
             if self.alive:
                 self._read(0)
-                for msg in self._messages():
+                for _ in self._messages():
                     pass
 
-    def spawn(self, argv):
+    def spawn(self, argv: list[str]) -> "ForkedKernelProcess":
+        """Fork a kernel with ipykernel's arguments ``argv``."""
         return ForkedKernelProcess(self, self._ask(start=list(argv))["pid"])
 
-    def stop(self, pid):
+    def stop(self, pid: int) -> int:
         """Kill kernel ``pid`` and all it left behind; a jail that fails to do so is destroyed."""
         try:
             reply = self._ask(stop=pid)
@@ -124,7 +132,7 @@ class WarmJail:
             self.destroy("the clean-up after a kernel left something behind: " + reply.get("left", "?"))
         return reply["status"]
 
-    def destroy(self, reason="closed"):
+    def destroy(self, reason: str = "closed") -> None:
         """End the jail and everything in it (``reason`` is kept, for the logs and tests)."""
         with self._lock:
             self.ended = self.ended or reason
@@ -154,11 +162,12 @@ class ForkedKernelProcess:
 
     stdin = stdout = stderr = None
 
-    def __init__(self, jail, pid):
+    def __init__(self, jail: WarmJail, pid: int) -> None:
         self.jail, self.pid, self.returncode, self.stopped = jail, pid, None, False
         self._stopping = threading.Lock()  # the time limit's timer may stop it at any moment
 
-    def poll(self):
+    def poll(self) -> int | None:
+        """The exit status, or None while it runs (as ``Popen.poll``)."""
         if self.returncode is None:
             self.jail.pump()
             if self.pid in self.jail.exits:
@@ -167,7 +176,8 @@ class ForkedKernelProcess:
                 self.returncode = -signal.SIGKILL  # the whole jail ended
         return self.returncode
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for it to end; return its exit status (as ``Popen.wait``)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:
@@ -175,7 +185,7 @@ class ForkedKernelProcess:
             time.sleep(0.02)
         return self.returncode
 
-    def kill(self):
+    def kill(self) -> None:
         """Kill it and clean the jail after it (also needed when it has ended by itself)."""
         with self._stopping:
             if self.stopped:
@@ -185,7 +195,7 @@ class ForkedKernelProcess:
             if self.poll() is None:
                 self.returncode = status
 
-    def send_signal(self, signum):
+    def send_signal(self, signum: int) -> None:
         self.kill()  # interrupts go over the control channel; any signal sent here ends it
 
     terminate = kill
@@ -206,7 +216,7 @@ class PromptKernelClient(AsyncKernelClient):
     POLL = 0.01
     RETRY_SECONDS = 0.1
 
-    async def _async_wait_for_ready(self, timeout=None):
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (60.0 if timeout is None else timeout)
         asked, reply, connected = set(), None, False
         while True:
@@ -227,22 +237,47 @@ class PromptKernelClient(AsyncKernelClient):
                     elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                         connected = True
             if reply and connected:
-                self._handle_kernel_info_reply(reply)
+                upstream.adopt_kernel_info(self, reply)
                 return
-            if not await self._async_is_alive():
+            if not await self.is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
-    wait_for_ready = _async_wait_for_ready
+
+class SandboxProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, launching the kernel in a ``Sandbox``: forked by the
+    sandbox's ``WarmJail`` if it has one, else started as a new process through ``Sandbox.wrap``
+    with the sandbox's environment."""
+
+    sandbox = Any(None, help="the course.jail.sandbox.Sandbox this kernel runs in")
+    jail = Any(None, help="a WarmJail to fork the kernel from, or None to start a new process")
+
+    async def pre_launch(self, **kw: t.Any) -> dict[str, t.Any]:
+        kw = await super().pre_launch(**kw)
+        # the kernel (maybe another user) must read its connection file
+        self.sandbox.chown_for_kernel(self.parent.connection_file)
+        return kw
+
+    async def launch_kernel(self, cmd: list[str], **kw: t.Any) -> dict[str, t.Any]:
+        if self.jail is not None:  # the zygote runs what `python -m ipykernel_launcher` would
+            self.process = self.jail.spawn(cmd[cmd.index("ipykernel_launcher") + 1:])
+            self.pid, self.pgid, self.cwd = self.process.pid, None, self.sandbox.work
+            return self.connection_info
+        kw["env"] = self.sandbox.env()
+        kw["cwd"] = self.sandbox.work
+        kw["stdin"] = subprocess.DEVNULL
+        kw["stdout"] = subprocess.DEVNULL  # its output goes over the sockets, where it is capped
+        kw["stderr"] = subprocess.DEVNULL
+        return await super().launch_kernel(self.sandbox.wrap(cmd), **kw)
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    sandbox = Any(None, help="the course.sandbox.Sandbox this kernel runs in")
-    jail = Any(None, help="a WarmJail to fork the kernel from, or None to start a new process")
+    """jupyter_client's kernel manager for a kernel in a sandbox (see ``SandboxProvisioner``),
+    interrupted over its control channel."""
 
     @property
-    def kernel_spec(self):
+    def kernel_spec(self) -> KernelSpec | None:
         spec = super().kernel_spec
         # interrupt over the control socket: a SIGINT to the process group would reach the
         # jail's own processes (bwrap) and end the kernel instead of interrupting it
@@ -250,31 +285,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             spec.interrupt_mode = "message"
         return spec
 
-    async def _async_pre_start_kernel(self, **kw):
-        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
-        # the kernel (maybe another user) must read its connection file
-        self.sandbox.chown_for_kernel(self.connection_file)
-        return kernel_cmd, kw
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        if self.jail is not None:  # the zygote runs what `python -m ipykernel_launcher` would
-            prov = self.provisioner
-            prov.process = self.jail.spawn(kernel_cmd[kernel_cmd.index("ipykernel_launcher") + 1:])
-            prov.pid, prov.pgid, prov.cwd = prov.process.pid, None, self.sandbox.cwd
-            self._reconcile_connection_info(prov.connection_info)
-            return
-        kw["env"] = self.sandbox.env()
-        kw["cwd"] = self.sandbox.cwd
-        kw["stdin"] = subprocess.DEVNULL
-        kw["stdout"] = subprocess.DEVNULL  # its output goes over the sockets, where it is capped
-        kw["stderr"] = subprocess.DEVNULL
-        await super()._async_launch_kernel(self.sandbox.wrap(kernel_cmd), **kw)
-
 
 class Kernel:
     """A started kernel, its manager and its sandbox; ``kill()`` ends everything it started."""
 
-    def __init__(self, limits, support, jail=None):
+    def __init__(self, limits: Limits, support: Support, jail: WarmJail | None = None) -> None:
         self.jail = jail
         self.sandbox = jail.sandbox if jail else Sandbox(limits, support)
         name = "kernel"
@@ -284,25 +299,28 @@ class Kernel:
                 raise JailBroken("the jail's folders were not empty after the last kernel")
             jail.kernels += 1
             name = f"kernel{jail.kernels}"
+        kernel_id = str(uuid.uuid4())
         self.km = SandboxedKernelManager(
-            kernel_name="python3", sandbox=self.sandbox, jail=jail, transport="ipc",
+            kernel_name="python3", kernel_id=kernel_id, transport="ipc",
             client_class="course.jail.kernels.PromptKernelClient",
             ip=os.path.join(self.sandbox.sockets, name))
         self.km.connection_file = os.path.join(self.sandbox.sockets, name + ".json")
-        self.started = time.monotonic()
+        self.provisioner = SandboxProvisioner(kernel_id=kernel_id, kernel_spec=self.km.kernel_spec,
+                                              parent=self.km, sandbox=self.sandbox, jail=jail)
+        upstream.use_provisioner(self.km, self.provisioner)
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
 
     @property
-    def process(self):
-        prov = self.km.provisioner
-        return getattr(prov, "process", None) if prov is not None else None
+    def process(self) -> "subprocess.Popen | ForkedKernelProcess | None":
+        """The kernel's process (None before it started)."""
+        return self.provisioner.process
 
-    def exit_status(self):
+    def exit_status(self) -> int | None:
         """The kernel's exit status (negative: killed by that signal), or None while it runs."""
         proc = self.process
         return None if proc is None else proc.poll()
 
-    def kill(self):
+    def kill(self) -> None:
         """Kill the kernel and everything it started (its process group, its user)."""
         proc = self.process
         if self.jail is not None:
@@ -317,7 +335,8 @@ class Kernel:
         if self.sandbox.uid is not None:
             kill_user(self.sandbox.uid)
 
-    def close(self):
+    def close(self) -> None:
+        """Kill the kernel, close its manager and (cold) remove its sandbox."""
         self.kill()
         proc = self.process
         if proc is not None:
@@ -337,7 +356,7 @@ class KernelPool:
     """One worker's kernels, each started before it is needed: forked from a warm jail as soon
     as the last one has been cleaned away, or else (cold) booting while the current one runs."""
 
-    def __init__(self, limits, support, prestart=True):
+    def __init__(self, limits: Limits, support: Support, prestart: bool = True) -> None:
         self.limits, self.support, self.prestart = limits, support, prestart
         self.warm = prestart and support.bwrap  # a zygote needs the jail's own PID namespace
         self._jail = self._next = None
@@ -361,7 +380,7 @@ class KernelPool:
         if self.prestart and self._next is None:
             self._next = self._new()
 
-    def take(self):
+    def take(self) -> Kernel:
         """A started kernel for the next notebook (hand it back with ``release``)."""
         kernel, self._next = self._next, None
         if kernel is None or kernel.exit_status() is not None:  # (a kernel of a broken jail has ended)
@@ -372,7 +391,7 @@ class KernelPool:
             self._refill()  # boots while this kernel runs: each has its own sandbox
         return kernel
 
-    def release(self, kernel):
+    def release(self, kernel: Kernel) -> None:
         """End a used kernel; a warm pool then forks the next one in the cleaned jail."""
         kernel.close()
         if self.warm:
@@ -381,7 +400,8 @@ class KernelPool:
             except Exception:  # nothing is lost: take() tries again, and reports it if it fails
                 self._next = None
 
-    def close(self):
+    def close(self) -> None:
+        """End every kernel and the jail."""
         if self._next is not None:
             self._next.close()
             self._next = None

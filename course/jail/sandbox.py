@@ -1,7 +1,7 @@
 """Where a learner's code runs: a private folder, resource limits and, where possible, a jail.
 
 A kernel for one notebook runs inside a ``Sandbox`` (with the jail, one per worker: its kernels
-are forked there one after another, see ``course.kernels``, and it is emptied between them):
+are forked there one after another, see ``course.jail.kernels``, and it is emptied between them):
 
 - an empty working folder (a copy of the submission's files is put there; the notebook
   itself, which holds the hidden tests, never is);
@@ -11,7 +11,8 @@ are forked there one after another, see ``course.kernels``, and it is emptied be
   namespaces; the file system is read-only except the working folder and a size-capped /tmp;
   the course folder, the gradebook, the source notebooks and other submissions are not even
   visible; when the grader runs as root the code also runs as an unprivileged user of its own;
-- a wall-clock limit for the whole notebook (enforced by the grader: see ``autograde``).
+- a wall-clock limit for the whole notebook (enforced by the grader, outside the sandbox: see
+  ``course.worker.SandboxedExecute``).
 
 ``detect()`` says what this machine allows, with a reason for anything missing, so the grader
 degrades to what is possible and says so instead of failing.
@@ -58,7 +59,8 @@ class Support:
     own_user: bool
     notes: tuple = field(default_factory=tuple)
 
-    def describe(self):
+    def describe(self) -> str:
+        """What isolation this is, in words, with a line per note."""
         parts = ["bubblewrap jail" if self.bwrap else "no jail (bubblewrap unavailable)",
                  "no network" if self.network_isolated else "network NOT isolated",
                  "own unprivileged user" if self.own_user else "runs as the grader's user"]
@@ -83,8 +85,8 @@ def _bwrap_works():
 
 
 @functools.lru_cache(maxsize=None)
-def detect(allow_bwrap=True):
-    """Probe once per process what isolation is available."""
+def detect(allow_bwrap: bool = True) -> Support:
+    """What isolation this machine gives (probed once per process); ``allow_bwrap=False``: none."""
     notes = []
     bwrap = False
     if allow_bwrap:
@@ -105,7 +107,7 @@ def detect(allow_bwrap=True):
 class UidSlot:
     """An unprivileged user id reserved for one kernel (a lock file keeps two kernels apart)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         folder = os.path.join(tempfile.gettempdir(), "course-sandbox-uids")
         os.makedirs(folder, exist_ok=True)
         for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS):
@@ -119,13 +121,14 @@ class UidSlot:
             return
         raise RuntimeError(f"all {UID_SLOTS} sandbox user ids are busy; lower --jobs")
 
-    def release(self):
+    def release(self) -> None:
+        """Kill the user's processes and free the id."""
         kill_user(self.uid)
         fcntl.flock(self._fd, fcntl.LOCK_UN)
         os.close(self._fd)
 
 
-def kill_user(uid):
+def kill_user(uid: int) -> None:
     """Kill every process of ``uid`` (what a learner's code may have left running)."""
     pid = os.fork()
     if pid == 0:  # the child becomes that user and signals everything it owns
@@ -168,7 +171,7 @@ def _package_paths():
     return [os.path.dirname(os.path.dirname(os.path.abspath(m.__file__))) for m in _kernel_packages()]
 
 
-def kernel_env(support):
+def kernel_env(support: Support) -> dict[str, str]:
     """The whole environment of a learner's kernel: nothing else of the grader's leaks in."""
     home = JAIL_HOME if support.bwrap else None
     env = {
@@ -203,9 +206,10 @@ def _parents(path, made):
 
 
 class Sandbox:
-    """One kernel's private place: a working folder, a folder for its sockets, maybe a user id."""
+    """One kernel's private place (with the jail, one worker's kernels' in turn): a working folder
+    (``work``), a folder for its sockets (``sockets``), maybe a user id of its own (``uid``)."""
 
-    def __init__(self, limits, support):
+    def __init__(self, limits: Limits, support: Support) -> None:
         self.limits, self.support = limits, support
         self.root = tempfile.mkdtemp(prefix="course-sandbox-")
         os.chmod(self.root, 0o711)
@@ -220,17 +224,19 @@ class Sandbox:
                 os.chown(d, self.slot.uid, self.slot.uid)
 
     @property
-    def uid(self):
+    def uid(self) -> int | None:
+        """The kernel's own user id, or None if it runs as the grader's user."""
         return self.slot.uid if self.slot else None
 
-    def env(self):
+    def env(self) -> dict[str, str]:
+        """The kernel's whole environment."""
         env = kernel_env(self.support)
         if not self.support.bwrap:
             env.update(HOME=self.home, TMPDIR=self.home, MPLCONFIGDIR=self.home,
                        IPYTHONDIR=os.path.join(self.home, ".ipython"))
         return env
 
-    def limits_cmd(self):
+    def limits_cmd(self) -> list[str]:
         """The small launcher that applies rlimits (and drops to the kernel's own user)."""
         lim = self.limits
         cmd = [sys.executable, os.path.join(INSIDE, "limits.py"),
@@ -240,7 +246,7 @@ class Sandbox:
             cmd += ["--uid", str(self.uid), "--processes", str(int(lim.max_processes))]
         return cmd + ["--"]
 
-    def wrap(self, cmd):
+    def wrap(self, cmd: list[str]) -> list[str]:
         """The full command line that runs ``cmd`` (a kernel) inside this sandbox."""
         inner = self.limits_cmd() + list(cmd)
         if not self.support.bwrap:
@@ -266,16 +272,13 @@ class Sandbox:
             args += ["--setenv", key, value]
         return args + ["--"] + inner
 
-    @property
-    def cwd(self):
-        """The kernel's working folder as seen from the grader."""
-        return self.work
-
-    def chown_for_kernel(self, path):
+    def chown_for_kernel(self, path: str) -> None:
+        """Give ``path`` (not what a link there points to) to the kernel's user, if it has one."""
         if self.uid is not None:  # never through a link a learner may have put there
             os.chown(path, self.uid, self.uid, follow_symlinks=False)
 
-    def cleanup(self):
+    def cleanup(self) -> None:
+        """Free the user id and delete the sandbox's folders."""
         if self.slot:
             self.slot.release()
             self.slot = None

@@ -4,7 +4,6 @@
 the assignment generated) and ``write_submission`` puts a learner's notebook where nbgrader
 collects it: ``submitted/<student>/<assignment>/<notebook>.ipynb``.
 """
-import json
 import os
 import shutil
 import subprocess
@@ -164,7 +163,3 @@ def write_submission(root, student, nb=None, *, filename=f"{NOTEBOOK}.ipynb", ra
 def copy_course(src, dst):
     shutil.copytree(src, dst, symlinks=True)
     return Path(dst)
-
-
-def notebook_json(nb):
-    return json.loads(nbformat.writes(nb))

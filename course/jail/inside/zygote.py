@@ -30,7 +30,6 @@ import importlib.util
 import json
 import os
 import select
-import shutil
 import signal
 import sys
 import time
