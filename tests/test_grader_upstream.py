@@ -63,7 +63,7 @@ def test_stop_workers_kills_busy_workers():
     while not _gone(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _gone(pid), "the busy worker is still running"
-    assert not (busy.done() and busy.exception() is None)
+    assert busy.cancelled() or not busy.done() or busy.exception() is not None, "the task ran to its end"
 
 
 class _Recording(LocalProvisioner):
