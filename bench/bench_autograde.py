@@ -12,6 +12,7 @@ both gradebooks hold the same grades.
 
     python bench/bench_autograde.py [--submissions 60] [--jobs N] [--order-seed 0]
 """
+
 import argparse
 import os
 import shutil
@@ -24,7 +25,7 @@ from nbgrader.api import Gradebook
 from rounds import interleave, ratio_cells, table, time_rows  # bench/, this script's folder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for its tools
-from tools import demo_class as demo  # noqa: E402
+from tools import demo_class as demo
 
 ASSIGNMENTS = ["a1_neuron", "a2_forward", "a3_loss", "a4_autograd", "a5_backprop", "a6_training"]
 
@@ -90,30 +91,42 @@ def main(argv=None):
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
         contenders = {  # round r grades assignment r, once with each command
             PLAIN: lambda r: run([str(bindir / "nbgrader"), "autograde", ASSIGNMENTS[r]], plain),
-            COURSE: lambda r: run([str(bindir / "course"), "autograde", ASSIGNMENTS[r], "--quiet",
-                                   *jobs], course),
+            COURSE: lambda r: run(
+                [str(bindir / "course"), "autograde", ASSIGNMENTS[r], "--quiet", *jobs], course
+            ),
         }
 
         def progress(r, rounds):
             t_plain, t_course = rounds.times[PLAIN][r], rounds.times[COURSE][r]
             first = rounds.orders[r][0].split()[0]
-            print(f"  {ASSIGNMENTS[r] + ':':13s} nbgrader {t_plain:6.1f} s, "
-                  f"course {t_course:6.1f} s, ratio {t_plain / t_course:5.2f}x ({first} first)",
-                  flush=True)
+            print(
+                f"  {ASSIGNMENTS[r] + ':':13s} nbgrader {t_plain:6.1f} s, "
+                f"course {t_course:6.1f} s, ratio {t_plain / t_course:5.2f}x ({first} first)",
+                flush=True,
+            )
 
         rounds = interleave(contenders, len(ASSIGNMENTS), seed=args.order_seed, on_round=progress)
         g_plain, g_course = grades(plain), grades(course)
         same = g_plain == g_course
         per = n // len(ASSIGNMENTS)
-        print(f"{n} submissions over {len(ASSIGNMENTS)} assignments ({per} per assignment), "
-              f"{os.cpu_count()} cores; {rounds.describe()}")
-        rows = [row + [f"{rounds.total(name):.1f}", f"{n / rounds.total(name):.2f}"]
-                for name, row in zip(rounds.names, time_rows(rounds, fmt=".1f"))]
-        print(table(["seconds per assignment", "median", "IQR", "min-max", "total",
-                     "submissions/s"], rows))
-        print(table(["throughput ratio nbgrader / course", "median", "IQR", "min-max"],
-                    [["per assignment (median of the per-round ratios)"]
-                     + ratio_cells(rounds.ratio(PLAIN, COURSE))]))
+        print(
+            f"{n} submissions over {len(ASSIGNMENTS)} assignments ({per} per assignment), "
+            f"{os.cpu_count()} cores; {rounds.describe()}"
+        )
+        rows = [
+            row + [f"{rounds.total(name):.1f}", f"{n / rounds.total(name):.2f}"]
+            for name, row in zip(rounds.names, time_rows(rounds, fmt=".1f"))
+        ]
+        print(table(["seconds per assignment", "median", "IQR", "min-max", "total", "submissions/s"], rows))
+        print(
+            table(
+                ["throughput ratio nbgrader / course", "median", "IQR", "min-max"],
+                [
+                    ["per assignment (median of the per-round ratios)"]
+                    + ratio_cells(rounds.ratio(PLAIN, COURSE))
+                ],
+            )
+        )
         print(f"  ratio of the totals: {rounds.total(PLAIN) / rounds.total(COURSE):.2f}x")
         print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"  identical grades: {same} ({len(g_plain)} test cells compared)")

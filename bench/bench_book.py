@@ -18,6 +18,7 @@ per run, so the build times are single figures; the widget response times and th
 execution times are many figures each, printed as median with their spread (interquartile range
 and min-max, bench/rounds.py). This benchmark has no contenders to interleave.
 """
+
 import json
 import os
 import resource
@@ -44,16 +45,34 @@ TARGETS = {  # name: (target, unit)
     "widget response (95th percentile)": (50.0, "ms"),
 }
 PRESSES_PER_CONTROL = 4
-SKIP = {".git", ".venv", "_build", ".hypothesis", ".pytest_cache", "node_modules", "__pycache__",
-        ".lock-venv", "source", "release", "submitted", "autograded", "feedback"}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+SKIP = {
+    ".git",
+    ".venv",
+    "_build",
+    ".hypothesis",
+    ".pytest_cache",
+    "node_modules",
+    "__pycache__",
+    ".lock-venv",
+    "source",
+    "release",
+    "submitted",
+    "autograded",
+    "feedback",
+}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def copy_tree(dest):
     """The working tree without builds, caches, the virtual environment or graded work."""
-    shutil.copytree(ROOT, dest, ignore=lambda d, names: [n for n in names if n in SKIP],
-                    symlinks=True)
+    shutil.copytree(ROOT, dest, ignore=lambda d, names: [n for n in names if n in SKIP], symlinks=True)
 
 
 def children_cpu_seconds():
@@ -84,16 +103,20 @@ def execution_seconds(tree):
     from jupyter_cache import get_cache
 
     cache = get_cache(str(tree / "_build" / ".jupyter_cache"))
-    return {Path(r.uri).name: r.data.get("execution_seconds", float("nan"))
-            for r in cache.list_cache_records()}
+    return {
+        Path(r.uri).name: r.data.get("execution_seconds", float("nan")) for r in cache.list_cache_records()
+    }
 
 
 def site_sizes(html_root):
     files = [p for p in html_root.rglob("*") if p.is_file()]
     pages = [p for p in files if p.suffix == ".html"]
     largest = max(pages, key=lambda p: p.stat().st_size)
-    return (sum(p.stat().st_size for p in files) / 1e6, largest.stat().st_size / 1e6,
-            str(largest.relative_to(html_root)))
+    return (
+        sum(p.stat().st_size for p in files) / 1e6,
+        largest.stat().st_size / 1e6,
+        str(largest.relative_to(html_root)),
+    )
 
 
 # In-page measurement: the time from a key press on a control to the first animation frame after
@@ -122,37 +145,50 @@ def widget_response_times(html_root):
     """Milliseconds from key press to the repainted view, for every slider and drop-down."""
     from playwright.sync_api import sync_playwright
 
-    pages = sorted(str(p.relative_to(html_root)) for p in (html_root / "chapters").glob("*.html")
-                   if widget_state(p.read_text(encoding="utf-8")))
+    pages = sorted(
+        str(p.relative_to(html_root))
+        for p in (html_root / "chapters").glob("*.html")
+        if widget_state(p.read_text(encoding="utf-8"))
+    )
     times, heaviest = [], {}
     with serve(html_root) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or
-                                    "/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
         for path in pages:
             context = browser.new_context(viewport={"width": 1200, "height": 900})
             page = context.new_page()
             loaded = []
-            page.on("response", lambda r: loaded.append(r))
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                base) or route.request.url.startswith("data:") else route.abort())
+            page.on("response", loaded.append)
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(base) or route.request.url.startswith("data:")
+                    else route.abort()
+                ),
+            )
             page.goto(base + path, wait_until="networkidle")
             heaviest[path] = sum(len(r.body()) for r in loaded if r.status == 200) / 1e6
             for widget in page.query_selector_all(".course-widget"):
                 widget.scroll_into_view_if_needed()
                 for control in widget.query_selector_all(".course-control"):
-                    target = control.query_selector('[role="slider"]') or control.query_selector(
-                        "select")
+                    target = control.query_selector('[role="slider"]') or control.query_selector("select")
                     if target is None:
-                        continue            # Play buttons run on a timer; sliders show speed
-                    for n in range(PRESSES_PER_CONTROL):
+                        continue  # Play buttons run on a timer; sliders show speed
+                    for _ in range(PRESSES_PER_CONTROL):
                         at_end = target.evaluate(
                             "t => t.tagName === 'SELECT' ? t.selectedIndex === t.options.length - 1"
                             " : Number(t.getAttribute('aria-valuenow')) >= "
-                            "Number(t.getAttribute('aria-valuemax'))")
-                        key = ("ArrowUp" if target.evaluate("t => t.tagName") == "SELECT"
-                               else "ArrowLeft") if at_end else (
-                            "ArrowDown" if target.evaluate("t => t.tagName") == "SELECT"
-                            else "ArrowRight")
+                            "Number(t.getAttribute('aria-valuemax'))"
+                        )
+                        key = (
+                            ("ArrowUp" if target.evaluate("t => t.tagName") == "SELECT" else "ArrowLeft")
+                            if at_end
+                            else (
+                                "ArrowDown" if target.evaluate("t => t.tagName") == "SELECT" else "ArrowRight"
+                            )
+                        )
                         page.evaluate(ARM, [widget, SHOWN])
                         target.focus()
                         page.keyboard.press(key)
@@ -167,8 +203,7 @@ def report(results):
     for name, (target, unit) in TARGETS.items():
         value = results[name]
         flag = "ok" if value <= target else "OVER TARGET"
-        print(f"{name:36} {value:>8.2f} {unit:<2}{target:>7.1f} {unit:<2} {value / target:>6.2f}  "
-              f"{flag}")
+        print(f"{name:36} {value:>8.2f} {unit:<2}{target:>7.1f} {unit:<2} {value / target:>6.2f}  {flag}")
 
 
 def main():
@@ -176,16 +211,22 @@ def main():
         tree = Path(tmp) / "course"
         copy_tree(tree)
         load_before = os.getloadavg()[0]
-        print(f"copy of the working tree in {tree}; {os.cpu_count()} cores; load average "
-              f"{load_before:.1f} (other work on the machine slows every figure)", flush=True)
+        print(
+            f"copy of the working tree in {tree}; {os.cpu_count()} cores; load average "
+            f"{load_before:.1f} (other work on the machine slows every figure)",
+            flush=True,
+        )
         clean, clean_cpu = make_book(tree)
         print(f"clean build: {clean:.1f} s ({clean_cpu:.0f} CPU seconds)", flush=True)
         per_notebook = execution_seconds(tree)
-        print("  executing each notebook (two at a time): " + ", ".join(
-            f"{name} {sec:.1f} s" for name, sec in sorted(per_notebook.items(),
-                                                        key=lambda kv: -kv[1])), flush=True)
-        print(f"  per notebook: median {spread(per_notebook.values()).format('.1f', ' s')}",
-              flush=True)
+        print(
+            "  executing each notebook (two at a time): "
+            + ", ".join(
+                f"{name} {sec:.1f} s" for name, sec in sorted(per_notebook.items(), key=lambda kv: -kv[1])
+            ),
+            flush=True,
+        )
+        print(f"  per notebook: median {spread(per_notebook.values()).format('.1f', ' s')}", flush=True)
         rebuild, rebuild_cpu = make_book(tree)
         print(f"no-change rebuild: {rebuild:.1f} s ({rebuild_cpu:.1f} CPU seconds)", flush=True)
         html_root = tree / "_build" / "html"
@@ -201,25 +242,40 @@ def main():
     }
     load_after = os.getloadavg()[0]
     heaviest = max(weights, key=weights.get)
-    print(f"\nlargest page: {page_name}; {len(times)} widget responses measured "
-          f"(max {max(times):.1f} ms); heaviest page in the browser with everything it loads: "
-          f"{heaviest} at {weights[heaviest]:.2f} MB (scripts are shared and cached)\n")
+    print(
+        f"\nlargest page: {page_name}; {len(times)} widget responses measured "
+        f"(max {max(times):.1f} ms); heaviest page in the browser with everything it loads: "
+        f"{heaviest} at {weights[heaviest]:.2f} MB (scripts are shared and cached)\n"
+    )
     report(results)
     response = spread(times)
-    print(f"\nwidget response: median {response.format('.1f', ' ms')}; 95th percentile "
-          f"{results['widget response (95th percentile)']:.1f} ms")
+    print(
+        f"\nwidget response: median {response.format('.1f', ' ms')}; 95th percentile "
+        f"{results['widget response (95th percentile)']:.1f} ms"
+    )
     out = ROOT / "_build" / "bench_book.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({**results, "largest page name": page_name,
-                               "widget responses": len(times), "widget response max": max(times),
-                               "widget response median, IQR, min-max ms": [
-                                   response.median, [response.q1, response.q3],
-                                   [response.lo, response.hi]],
-                               "heaviest page load MB": weights[heaviest],
-                               "load average before, after": [load_before, load_after],
-                               "notebook execution seconds": per_notebook,
-                               "CPU seconds (clean build, rebuild)": [clean_cpu, rebuild_cpu]},
-                              indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                **results,
+                "largest page name": page_name,
+                "widget responses": len(times),
+                "widget response max": max(times),
+                "widget response median, IQR, min-max ms": [
+                    response.median,
+                    [response.q1, response.q3],
+                    [response.lo, response.hi],
+                ],
+                "heaviest page load MB": weights[heaviest],
+                "load average before, after": [load_before, load_after],
+                "notebook execution seconds": per_notebook,
+                "CPU seconds (clean build, rebuild)": [clean_cpu, rebuild_cpu],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"load average before {load_before:.1f}, after {load_after:.1f}")
     print(f"\nfigures written to {out.relative_to(ROOT)}")
 

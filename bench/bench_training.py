@@ -11,6 +11,7 @@ round) and for every pair.
 
     python bench/bench_training.py [--repeats 5] [--epochs 20] [--order-seed 0]
 """
+
 import argparse
 import statistics
 import warnings
@@ -26,13 +27,22 @@ SIZES = [64, 128, 10]
 def run_nanoprop(d, cfg, seed, dtype=np.float64):
     X_train, X_test = d.X_train.astype(dtype), d.X_test.astype(dtype)
     model = nanoprop.MLP(SIZES, seed=seed, dtype=dtype)
-    nanoprop.train(model, X_train, d.y_train, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                   learning_rate=cfg.lr, momentum=cfg.momentum, seed=seed)
+    nanoprop.train(
+        model,
+        X_train,
+        d.y_train,
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        learning_rate=cfg.lr,
+        momentum=cfg.momentum,
+        seed=seed,
+    )
     return nanoprop.accuracy(model, X_test, d.y_test)
 
 
 def run_torch(d, cfg, seed):
     import torch
+
     torch.manual_seed(seed)
     X, y = torch.tensor(d.X_train, dtype=torch.float32), torch.tensor(d.y_train)
     model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
@@ -42,7 +52,7 @@ def run_torch(d, cfg, seed):
     for _ in range(cfg.epochs):
         order = torch.randperm(len(X))
         for start in range(0, len(X), cfg.batch_size):
-            idx = order[start:start + cfg.batch_size]
+            idx = order[start : start + cfg.batch_size]
             opt.zero_grad()
             loss_fn(model(X[idx]), y[idx]).backward()
             opt.step()
@@ -54,10 +64,22 @@ def run_torch(d, cfg, seed):
 def run_sklearn(d, cfg, seed):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
-    clf = MLPClassifier(hidden_layer_sizes=(128,), activation="relu", solver="sgd", alpha=0.0,
-                        batch_size=cfg.batch_size, learning_rate_init=cfg.lr, momentum=cfg.momentum,
-                        nesterovs_momentum=False, max_iter=cfg.epochs, tol=0.0,
-                        n_iter_no_change=cfg.epochs + 1, shuffle=True, random_state=seed)
+
+    clf = MLPClassifier(
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        solver="sgd",
+        alpha=0.0,
+        batch_size=cfg.batch_size,
+        learning_rate_init=cfg.lr,
+        momentum=cfg.momentum,
+        nesterovs_momentum=False,
+        max_iter=cfg.epochs,
+        tol=0.0,
+        n_iter_no_change=cfg.epochs + 1,
+        shuffle=True,
+        random_state=seed,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(d.X_train, d.y_train)
@@ -66,8 +88,7 @@ def run_sklearn(d, cfg, seed):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="rounds (each trains every contender once)")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds (each trains every contender once)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=0.05)
@@ -76,21 +97,30 @@ def main():
     cfg = parser.parse_args()
 
     d = nanoprop.load_digits(seed=0)
-    runners = {"nanoprop (float64)": run_nanoprop,
-               "nanoprop (float32)": lambda d, c, seed: run_nanoprop(d, c, seed, np.float32),
-               "scikit-learn MLPClassifier": run_sklearn}
+    runners = {
+        "nanoprop (float64)": run_nanoprop,
+        "nanoprop (float32)": lambda d, c, seed: run_nanoprop(d, c, seed, np.float32),
+        "scikit-learn MLPClassifier": run_sklearn,
+    }
     try:
         import torch
+
         runners["PyTorch CPU " + torch.__version__] = run_torch
     except ImportError:
         print("PyTorch is not installed: `make bench` installs it (requirements-bench.txt).")
 
     from threadpoolctl import threadpool_info
-    blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} x{i['num_threads']}" for i in threadpool_info())
+
+    blas = ", ".join(
+        f"{i['internal_api']} {i.get('architecture', '')} x{i['num_threads']}" for i in threadpool_info()
+    )
     print(f"numpy {np.__version__}, BLAS: {blas}")
-    print(f"MLP {SIZES}, {cfg.epochs} epochs, batch {cfg.batch_size}, lr {cfg.lr}, momentum "
-          f"{cfg.momentum}, {len(d.X_train)} train / {len(d.X_test)} test digits; "
-          f"training seeds 0..{cfg.repeats - 1}, one per round", flush=True)
+    print(
+        f"MLP {SIZES}, {cfg.epochs} epochs, batch {cfg.batch_size}, lr {cfg.lr}, momentum "
+        f"{cfg.momentum}, {len(d.X_train)} train / {len(d.X_test)} test digits; "
+        f"training seeds 0..{cfg.repeats - 1}, one per round",
+        flush=True,
+    )
     # round r trains every contender with seed r; the warm-up round (seed 0) is not recorded
     contenders = {name: (lambda r, fn=fn: fn(d, cfg, seed=r)) for name, fn in runners.items()}
     rounds = interleave(contenders, cfg.repeats, seed=cfg.order_seed, warmup=1)
@@ -99,11 +129,12 @@ def main():
     names = list(runners)
     ours = [n for n in names if n.startswith("nanoprop")]
     peers = [n for n in names if n not in ours]
-    rows = [row + [f"{statistics.mean(rounds.values[name]):.3f}"]
-            for name, row in zip(names, time_rows(rounds, names))]
+    rows = [
+        row + [f"{statistics.mean(rounds.values[name]):.3f}"]
+        for name, row in zip(names, time_rows(rounds, names))
+    ]
     print(table(["time (s)", "median", "IQR", "min-max", "test acc"], rows))
-    print("\ntime ratios: median of the per-round ratios, IQR, min-max "
-          "(below 1x: the first is faster)")
+    print("\ntime ratios: median of the per-round ratios, IQR, min-max (below 1x: the first is faster)")
     rows = [[f"{n} / faster peer"] + ratio_cells(rounds.ratio(n, peers)) for n in ours]
     rows += [[f"{a} / {b}"] + ratio_cells(s) for (a, b), s in rounds.pairs(names).items()]
     print(table(["ratio", "median", "IQR", "min-max"], rows))

@@ -17,6 +17,7 @@ runs after whom changes from block to block.
 
 Used by bench_training.py and bench_autograde.py (and by bench_book.py for its spreads).
 """
+
 import random
 import statistics
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Spread:
     """Median, interquartile range (25th-75th percentile) and min-max of some figures."""
+
     median: float
     q1: float
     q3: float
@@ -35,9 +37,11 @@ class Spread:
 
     def format(self, fmt=".3f", unit=""):
         """``0.94x (IQR 0.90-0.98x, min-max 0.85-1.02x, 5 rounds)``-style text."""
-        f = lambda v: format(v, fmt)  # noqa: E731
-        return (f"{f(self.median)}{unit} (IQR {f(self.q1)}-{f(self.q3)}{unit}, "
-                f"min-max {f(self.lo)}-{f(self.hi)}{unit}, n={self.n})")
+        f = lambda v: format(v, fmt)
+        return (
+            f"{f(self.median)}{unit} (IQR {f(self.q1)}-{f(self.q3)}{unit}, "
+            f"min-max {f(self.lo)}-{f(self.hi)}{unit}, n={self.n})"
+        )
 
     def __str__(self):
         return self.format()
@@ -91,8 +95,7 @@ class Rounds:
         """Per round, ``name``'s time over ``against``'s. ``against`` is a name, or a list of
         names: then the fastest of them in that round."""
         against = [against] if isinstance(against, str) else list(against)
-        return [self.times[name][r] / min(self.times[a][r] for a in against)
-                for r in range(len(self))]
+        return [self.times[name][r] / min(self.times[a][r] for a in against) for r in range(len(self))]
 
     def ratio(self, name, against):
         """:class:`Spread` of the per-round ratios ``name`` / ``against`` (see round_ratios)."""
@@ -101,11 +104,13 @@ class Rounds:
     def pairs(self, names=None):
         """{(a, b): ratio(a, b)} for every pair, a listed before b."""
         names = self.names if names is None else list(names)
-        return {(a, b): self.ratio(a, b) for i, a in enumerate(names) for b in names[i + 1:]}
+        return {(a, b): self.ratio(a, b) for i, a in enumerate(names) for b in names[i + 1 :]}
 
     def describe(self):
-        return (f"{len(self)} rounds; each round runs every contender once, in an order that "
-                f"changes each round (rotations of a shuffle, seed {self.seed})")
+        return (
+            f"{len(self)} rounds; each round runs every contender once, in an order that "
+            f"changes each round (rotations of a shuffle, seed {self.seed})"
+        )
 
 
 def interleave(contenders, rounds, seed=0, warmup=0, on_round=None):
@@ -137,8 +142,10 @@ def table(header, rows):
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
+
     return "\n".join([line(header)] + [line(r) for r in rows])
 
 
@@ -147,8 +154,7 @@ def time_rows(rounds, names=None, fmt=".3f"):
     rows = []
     for name in rounds.names if names is None else names:
         s = rounds.time(name)
-        rows.append([name, format(s.median, fmt), f"{s.q1:{fmt}}-{s.q3:{fmt}}",
-                     f"{s.lo:{fmt}}-{s.hi:{fmt}}"])
+        rows.append([name, format(s.median, fmt), f"{s.q1:{fmt}}-{s.q3:{fmt}}", f"{s.lo:{fmt}}-{s.hi:{fmt}}"])
     return rows
 
 

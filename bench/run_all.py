@@ -1,4 +1,5 @@
 """Run every benchmark under bench/, one after the other, in this interpreter."""
+
 import pathlib
 import runpy
 import sys

@@ -52,6 +52,7 @@ In the built HTML each widget is a ``div.course-widget``; its controls carry the
 ``course-control`` and each view the class ``course-view``. The browser tests find widgets by
 these classes, so a new chapter is tested as soon as it uses these helpers.
 """
+
 import base64
 import html
 import io
@@ -71,6 +72,7 @@ MAX_VIEWS = 200
 
 
 # --- one view -------------------------------------------------------------------------------
+
 
 def figure_to_png(fig, dpi=DEFAULT_DPI, colors=DEFAULT_COLORS):
     """PNG bytes of a matplotlib Figure, which is closed afterwards (so it is not shown twice).
@@ -101,8 +103,10 @@ def image_html(png, alt):
     if not alt or not str(alt).strip():
         raise ValueError("Every image needs alt text saying what it shows; got an empty alt.")
     data = base64.b64encode(png).decode("ascii")
-    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(str(alt), quote=True)}" '
-            'style="max-width:100%;height:auto">')
+    return (
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(str(alt), quote=True)}" '
+        'style="max-width:100%;height:auto">'
+    )
 
 
 def figure_html(fig, alt, dpi=DEFAULT_DPI):
@@ -124,8 +128,10 @@ def _view_html(result, alt_text, dpi):
     elif hasattr(result, "savefig"):
         body = image_html(figure_to_png(result, dpi), alt_text)
     else:
-        raise TypeError("A render function must return a matplotlib Figure or an HTML string, "
-                        f"not {type(result).__name__}.")
+        raise TypeError(
+            "A render function must return a matplotlib Figure or an HTML string, "
+            f"not {type(result).__name__}."
+        )
     return f'<div class="{VIEW_CLASS}">{body}</div>'
 
 
@@ -137,11 +143,11 @@ def _alt_text(alt, values):
     try:
         return alt.format(**shown)
     except KeyError as err:
-        raise ValueError(f"The alt text names {err} but the controls are {sorted(values)}.") \
-            from None
+        raise ValueError(f"The alt text names {err} but the controls are {sorted(values)}.") from None
 
 
 # --- controls -------------------------------------------------------------------------------
+
 
 def _format_value(v):
     """How a control value is shown to the reader: numbers compactly, anything else as text."""
@@ -160,9 +166,14 @@ def _control(label, values, start, slider=None):
     Numbers get a slider, anything else a drop-down. ``index`` is what the front end links.
     """
     options = [(_format_value(v), i) for i, v in enumerate(values)]
-    common = dict(options=options, index=start, description=label, tooltip=label,
-                  style={"description_width": "initial"},
-                  layout=widgets.Layout(width="min(28rem, 100%)"))
+    common = dict(
+        options=options,
+        index=start,
+        description=label,
+        tooltip=label,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="min(28rem, 100%)"),
+    )
     if slider if slider is not None else _is_numeric(values):
         ctl = widgets.SelectionSlider(continuous_update=True, readout=True, **common)
     else:
@@ -173,27 +184,32 @@ def _control(label, values, start, slider=None):
 
 def _check_controls(controls, labels):
     if not isinstance(controls, dict) or not 1 <= len(controls) <= 2:
-        raise ValueError("controls must be a dict of one or two entries, keyword -> list of values, "
-                         "e.g. {'w': np.linspace(-3, 3, 25), 'activation': ['step', 'relu']}.")
+        raise ValueError(
+            "controls must be a dict of one or two entries, keyword -> list of values, "
+            "e.g. {'w': np.linspace(-3, 3, 25), 'activation': ['step', 'relu']}."
+        )
     clean = {}
     for name, values in controls.items():
         if not str(name).isidentifier():
-            raise ValueError(f"Control name {name!r} must be a Python keyword name (it is passed to "
-                             "render as name=value); put the on-screen words in labels={...}.")
+            raise ValueError(
+                f"Control name {name!r} must be a Python keyword name (it is passed to "
+                "render as name=value); put the on-screen words in labels={...}."
+            )
         values = list(values)
         if not values:
             raise ValueError(f"Control {name!r} has no values to choose from.")
         clean[name] = values
     unknown = set(labels or {}) - set(clean)
     if unknown:
-        raise ValueError(f"labels names {sorted(unknown)}, which are not controls "
-                         f"({sorted(clean)}).")
+        raise ValueError(f"labels names {sorted(unknown)}, which are not controls ({sorted(clean)}).")
     n_views = 1
     for values in clean.values():
         n_views *= len(values)
     if n_views > MAX_VIEWS:
-        raise ValueError(f"{n_views} combinations would be rendered; keep it at most {MAX_VIEWS} "
-                         "(fewer slider values), so the page stays small and the build fast.")
+        raise ValueError(
+            f"{n_views} combinations would be rendered; keep it at most {MAX_VIEWS} "
+            "(fewer slider values), so the page stays small and the build fast."
+        )
     return clean
 
 
@@ -214,9 +230,11 @@ def _stack(views):
 def _check_size(views, max_bytes):
     size = sum(len(v) for v in views)
     if size > max_bytes:
-        raise ValueError(f"This widget's {len(views)} views take {size / 1e6:.2f} MB (limit "
-                         f"{max_bytes / 1e6:.2f} MB): use fewer values, a smaller figure or a "
-                         "lower dpi.")
+        raise ValueError(
+            f"This widget's {len(views)} views take {size / 1e6:.2f} MB (limit "
+            f"{max_bytes / 1e6:.2f} MB): use fewer values, a smaller figure or a "
+            "lower dpi."
+        )
     return size
 
 
@@ -239,8 +257,18 @@ def _panel(controls, stack, title, links):
 
 # --- the two helpers ------------------------------------------------------------------------
 
-def precomputed(render, controls, alt, *, labels=None, start=None, title=None,
-                dpi=DEFAULT_DPI, max_bytes=DEFAULT_MAX_BYTES):
+
+def precomputed(
+    render,
+    controls,
+    alt,
+    *,
+    labels=None,
+    start=None,
+    title=None,
+    dpi=DEFAULT_DPI,
+    max_bytes=DEFAULT_MAX_BYTES,
+):
     """A widget whose views are all rendered now and switched in the browser.
 
     render:   function called as ``render(**values)`` once per combination of control values;
@@ -287,8 +315,17 @@ def precomputed(render, controls, alt, *, labels=None, start=None, title=None,
     return _panel(ctls, stack, title, links)
 
 
-def step_through(render, steps, alt, *, label="step", interval_ms=900, title=None,
-                 dpi=DEFAULT_DPI, max_bytes=DEFAULT_MAX_BYTES):
+def step_through(
+    render,
+    steps,
+    alt,
+    *,
+    label="step",
+    interval_ms=900,
+    title=None,
+    dpi=DEFAULT_DPI,
+    max_bytes=DEFAULT_MAX_BYTES,
+):
     """A Play button and a slider that walk through precomputed views, one per step.
 
     render: function called as ``render(step)`` for each item of ``steps``; returns a Figure or
@@ -302,6 +339,7 @@ def step_through(render, steps, alt, *, label="step", interval_ms=900, title=Non
         raise ValueError("step_through needs at least two steps to walk through.")
     if len(steps) > MAX_VIEWS:
         raise ValueError(f"{len(steps)} steps is too many; keep it at most {MAX_VIEWS}.")
+
     def alt_of(step):
         return alt(step) if callable(alt) else _alt_text(alt, {"step": step})
 
@@ -309,12 +347,20 @@ def step_through(render, steps, alt, *, label="step", interval_ms=900, title=Non
     _check_size(views, max_bytes)
 
     slider = _control(label, [str(s) for s in steps], 0, slider=True)
-    play = widgets.Play(value=0, min=0, max=len(steps) - 1, interval=interval_ms,
-                        description=f"play {label}s", tooltip=f"Play through the {label}s",
-                        show_repeat=False)
+    play = widgets.Play(
+        value=0,
+        min=0,
+        max=len(steps) - 1,
+        interval=interval_ms,
+        description=f"play {label}s",
+        tooltip=f"Play through the {label}s",
+        show_repeat=False,
+    )
     play.add_class(CONTROL_CLASS)
     stack = _stack(views)
     stack.selected_index = 0
-    links = [widgets.jslink((play, "value"), (slider, "index")),
-             widgets.jslink((slider, "index"), (stack, "selected_index"))]
+    links = [
+        widgets.jslink((play, "value"), (slider, "index")),
+        widgets.jslink((slider, "index"), (stack, "selected_index")),
+    ]
     return _panel([widgets.HBox([play, slider])], stack, title, links)

@@ -8,6 +8,7 @@ Only drawing lives here: every number drawn comes from ``nanoprop``.
     draw_confusion     a confusion matrix as a labelled grid
     confusion_matrix   the counts behind it
 """
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -30,8 +31,9 @@ def graph_layout(root):
     parents = {n: [] for n in nodes}
     for child, parent in edges:
         parents[child].append(parent)
-    column = {n: depth[n] if n._prev or not parents[n]
-              else min(depth[p] for p in parents[n]) - 1 for n in nodes}
+    column = {
+        n: depth[n] if n._prev or not parents[n] else min(depth[p] for p in parents[n]) - 1 for n in nodes
+    }
     pos = {}
     for c in sorted(set(column.values()), reverse=True):
         members = [n for n in nodes if column[n] == c]
@@ -68,9 +70,12 @@ def draw_value_graph(root, ax=None, show_grad=True, highlight=()):
     highlight = set(map(id, highlight))
     for child, parent in set(edges):
         (x0, y0), (x1, y1) = pos[child], pos[parent]
-        ax.annotate("", xy=(x1 - 0.33, y1), xytext=(x0 + 0.33, y0),
-                    arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1.2,
-                                    shrinkA=0, shrinkB=0))
+        ax.annotate(
+            "",
+            xy=(x1 - 0.33, y1),
+            xytext=(x0 + 0.33, y0),
+            arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1.2, shrinkA=0, shrinkB=0),
+        )
     for n in nodes:
         x, y = pos[n]
         accent = id(n) in highlight
@@ -80,11 +85,22 @@ def draw_value_graph(root, ax=None, show_grad=True, highlight=()):
             text = node_text(n, n in show_grad)
             if n not in show_grad:
                 text += "\ngrad ?"
-        ax.text(x, y, text, ha="center", va="center", fontsize=9,
-                family="monospace", in_layout=False,
-                bbox=dict(boxstyle="round,pad=0.35", lw=1.5 if accent else 0.8,
-                          fc=PALETTE["yellow"] if accent else "white",
-                          ec=PALETTE["orange"] if accent else "0.3"))
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=9,
+            family="monospace",
+            in_layout=False,
+            bbox=dict(
+                boxstyle="round,pad=0.35",
+                lw=1.5 if accent else 0.8,
+                fc=PALETTE["yellow"] if accent else "white",
+                ec=PALETTE["orange"] if accent else "0.3",
+            ),
+        )
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
@@ -102,6 +118,7 @@ def bowl(a=1.0, b=10.0):
     -> (loss, grad): loss(w) for w of shape (..., 2); grad(w) for w of shape (2,).
     A large b / a makes the bowl a narrow valley, where plain descent zig-zags.
     """
+
     def loss(w):
         w = np.asarray(w, dtype=float)
         return 0.5 * (a * w[..., 0] ** 2 + b * w[..., 1] ** 2)
@@ -134,8 +151,7 @@ def draw_descent(ax, loss, path, extent=3.0):
     g = np.linspace(-extent, extent, 121)
     W0, W1 = np.meshgrid(g, g)
     Z = loss(np.stack([W0, W1], axis=-1))
-    ax.contour(W0, W1, Z, levels=np.geomspace(max(Z.min(), 1e-2), Z.max(), 12),
-               colors="0.6", linewidths=0.7)
+    ax.contour(W0, W1, Z, levels=np.geomspace(max(Z.min(), 1e-2), Z.max(), 12), colors="0.6", linewidths=0.7)
     shown = path[np.all(np.abs(path) < 4 * extent, axis=1)]
     ax.plot(shown[:, 0], shown[:, 1], "-o", color="C1", ms=3, lw=1.3)
     ax.plot(*path[0], "s", color="C0", ms=6)
@@ -168,9 +184,16 @@ def draw_confusion(ax, counts):
     for i in range(n):
         for j in range(n):
             if counts[i, j]:
-                ax.text(j, i, counts[i, j], ha="center", va="center", fontsize=7,
-                        color="white" if counts[i, j] > counts.max() / 2 else "black",
-                        in_layout=False)   # inside the axes: no need to measure for layout
+                ax.text(
+                    j,
+                    i,
+                    counts[i, j],
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if counts[i, j] > counts.max() / 2 else "black",
+                    in_layout=False,
+                )  # inside the axes: no need to measure for layout
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
     ax.set_xlabel("predicted digit")

@@ -10,6 +10,7 @@ as text.
                  edge_text={("x1", "h1"): "0.2"},
                  highlight={"h1", ("x1", "h1")})
 """
+
 import matplotlib.patches as mpatches
 
 from bookkit.style import PALETTE
@@ -35,8 +36,7 @@ def edges(layers):
     return [(a, b) for left, right in zip(layers, layers[1:]) for a in left for b in right]
 
 
-def draw_network(ax, layers, node_text=None, edge_text=None, highlight=(), labels=None,
-                 edge_text_pos=0.3):
+def draw_network(ax, layers, node_text=None, edge_text=None, highlight=(), labels=None, edge_text_pos=0.3):
     """Draw the network on ``ax``.
 
     layers:    list of lists of node names, input layer first.
@@ -53,22 +53,47 @@ def draw_network(ax, layers, node_text=None, edge_text=None, highlight=(), label
     for a, b in edges(layers):
         (x0, y0), (x1, y1) = pos[a], pos[b]
         on = (a, b) in highlight
-        ax.plot([x0, x1], [y0, y1], color=accent if on else "#9a9a9a",
-                lw=2.6 if on else 1.2, zorder=1)
+        ax.plot([x0, x1], [y0, y1], color=accent if on else "#9a9a9a", lw=2.6 if on else 1.2, zorder=1)
         if (a, b) in edge_text:
             t = edge_text_pos
-            ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), edge_text[(a, b)], ha="center",
-                    va="center", fontsize=10, color=accent if on else "black", zorder=3,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9))
+            ax.text(
+                x0 + t * (x1 - x0),
+                y0 + t * (y1 - y0),
+                edge_text[(a, b)],
+                ha="center",
+                va="center",
+                fontsize=10,
+                color=accent if on else "black",
+                zorder=3,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.9),
+            )
     for name, (x, y) in pos.items():
         on = name in highlight
-        ax.add_patch(mpatches.Circle((x, y), NODE_RADIUS, fc=accent if on else plain,
-                                     ec="black", lw=1, zorder=2))
-        ax.text(x, y, labels.get(name, name), ha="center", va="center", color="white",
-                fontsize=11, fontweight="bold", zorder=3)
+        ax.add_patch(
+            mpatches.Circle((x, y), NODE_RADIUS, fc=accent if on else plain, ec="black", lw=1, zorder=2)
+        )
+        ax.text(
+            x,
+            y,
+            labels.get(name, name),
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=11,
+            fontweight="bold",
+            zorder=3,
+        )
         if name in node_text:
-            ax.text(x, y - NODE_RADIUS - 0.08, node_text[name], ha="center", va="top",
-                    fontsize=10, color=accent if on else "black", zorder=3)
+            ax.text(
+                x,
+                y - NODE_RADIUS - 0.08,
+                node_text[name],
+                ha="center",
+                va="top",
+                fontsize=10,
+                color=accent if on else "black",
+                zorder=3,
+            )
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)

@@ -15,6 +15,7 @@ colour blindness; font sizes are chosen to stay readable when a figure is shown 
 The settings live in ``course.mplstyle`` next to this file, so they can also be used with
 ``plt.style.use(STYLE_FILE)`` or ``with plt.style.context(STYLE_FILE): ...``.
 """
+
 from pathlib import Path
 
 STYLE_FILE = Path(__file__).with_name("course.mplstyle")

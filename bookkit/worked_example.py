@@ -11,18 +11,27 @@ Shapes (one example, N = 1): x (1, 2), W1 (2, 2), b1 (2,), h (1, 2), W2 (2, 1), 
 renders a chosen set of them as an HTML table whose cells carry ``data-quantity="name"``, so a
 test can read the numbers back from the built page and check them against ``nanoprop``.
 """
+
 import html
 
 import numpy as np
 
 import nanoprop as npp
 
-X = np.array([[0.5, 1.0]])              # x1, x2
-W1 = np.array([[0.2, -0.4],             # W1[i, j]: from input i to hidden unit j
-               [0.6, 0.1]])
+X = np.array([[0.5, 1.0]])  # x1, x2
+W1 = np.array(
+    [
+        [0.2, -0.4],  # W1[i, j]: from input i to hidden unit j
+        [0.6, 0.1],
+    ]
+)
 B1 = np.array([0.1, -0.1])
-W2 = np.array([[0.5],                   # W2[j, 0]: from hidden unit j to the output
-               [-0.3]])
+W2 = np.array(
+    [
+        [0.5],  # W2[j, 0]: from hidden unit j to the output
+        [-0.3],
+    ]
+)
 B2 = np.array([0.2])
 TARGET = np.array([[1.0]])
 LEARNING_RATE = 0.5
@@ -45,10 +54,28 @@ def forward_backward(x=X, W1=W1, b1=B1, W2=W2, b2=B2, target=TARGET):
     dh, dW2, db2 = npp.affine_backward(dz2, affine2)
     dz1 = npp.sigmoid_backward(dh, act1)
     dx, dW1, db1 = npp.affine_backward(dz1, affine1)
-    return {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "t": target,
-            "z1": z1, "h": h, "z2": z2, "y": y, "L": np.array(loss),
-            "dy": dy, "dz2": dz2, "dW2": dW2, "db2": db2,
-            "dh": dh, "dz1": dz1, "dW1": dW1, "db1": db1, "dx": dx}
+    return {
+        "x": x,
+        "W1": W1,
+        "b1": b1,
+        "W2": W2,
+        "b2": b2,
+        "t": target,
+        "z1": z1,
+        "h": h,
+        "z2": z2,
+        "y": y,
+        "L": np.array(loss),
+        "dy": dy,
+        "dz2": dz2,
+        "dW2": dW2,
+        "db2": db2,
+        "dh": dh,
+        "dz1": dz1,
+        "dW1": dW1,
+        "db1": db1,
+        "dx": dx,
+    }
 
 
 def fmt(value):
@@ -99,10 +126,13 @@ def quantity_table(values, rows, caption):
     """An HTML table of named quantities; each number's cell carries data-quantity="name"."""
     body = "".join(
         f'<tr><td class="mathjax_process">\\({html.escape(tex)}\\)</td>'
-        f'<td><code>{html.escape(key)}</code></td>'
+        f"<td><code>{html.escape(key)}</code></td>"
         f'<td class="course-number" data-quantity="{html.escape(key)}">'
-        f'{fmt(lookup(values, key))}</td></tr>'
-        for key, tex in rows)
-    return (f'<table class="table course-worked-example"><caption>{html.escape(caption)}</caption>'
-            '<thead><tr><th scope="col">quantity</th><th scope="col">in code</th>'
-            f'<th scope="col">value</th></tr></thead><tbody>{body}</tbody></table>')
+        f"{fmt(lookup(values, key))}</td></tr>"
+        for key, tex in rows
+    )
+    return (
+        f'<table class="table course-worked-example"><caption>{html.escape(caption)}</caption>'
+        '<thead><tr><th scope="col">quantity</th><th scope="col">in code</th>'
+        f'<th scope="col">value</th></tr></thead><tbody>{body}</tbody></table>'
+    )

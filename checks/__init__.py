@@ -23,14 +23,33 @@ Modules: ``messages`` (MESSAGES, Mistake), ``fairness`` (call, nanoprop detectio
 and ``rnn`` (the checks particular to assignments 4, 6 and 7). Test cells use them all
 through this package: ``import checks``; ``checks.call(...)``.
 """
-from .autograd import (check_accumulates, check_local_gradient, check_reused_input,
-                       check_topological_order, compare_engines)
-from .compare import (assert_close, assert_result, compare_with_reference, random_array,
-                      random_shape, unpack)
-from .fairness import (LAYER_NAMES, REFERENCE_MODULES, assert_own_code, call, describe_inputs,
-                       rebind, reference_links, with_reference_layers)
-from .gradients import (check_activation_backward, check_derivative, check_gradients,
-                        check_network_backward, numerical_derivative, numerical_gradients)
+
+from .autograd import (
+    check_accumulates,
+    check_local_gradient,
+    check_reused_input,
+    check_topological_order,
+    compare_engines,
+)
+from .compare import assert_close, assert_result, compare_with_reference, random_array, random_shape, unpack
+from .fairness import (
+    LAYER_NAMES,
+    REFERENCE_MODULES,
+    assert_own_code,
+    call,
+    describe_inputs,
+    rebind,
+    reference_links,
+    with_reference_layers,
+)
+from .gradients import (
+    check_activation_backward,
+    check_derivative,
+    check_gradients,
+    check_network_backward,
+    numerical_derivative,
+    numerical_gradients,
+)
 from .messages import MESSAGES, Mistake, ok
 from .rnn import RNN_GRADIENTS, check_rnn_backward, random_rnn
 from .training import check_accuracy, check_history, check_minibatches

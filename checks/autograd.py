@@ -1,5 +1,6 @@
 """The scalar autograd engine: each operation's local derivative, accumulation, and the
 order of backward() (assignment 4)."""
+
 import numpy as np
 
 import nanoprop
@@ -28,17 +29,19 @@ def check_local_gradient(Value, build, xs, expression):
     upstream = 1.5
     got = _run_local_backward(Value, build, xs, upstream)
     names = "abcd"
-    for k, x in enumerate(xs):
+    for k in range(len(xs)):
         h = 1e-6
         plus = [Value(v + h * (i == k)) for i, v in enumerate(xs)]
         minus = [Value(v - h * (i == k)) for i, v in enumerate(xs)]
         want = upstream * (build(*plus).data - build(*minus).data) / (2 * h)
         if not isinstance(got[k], (int, float)) or abs(got[k] - want) > 1e-5 * max(1.0, abs(want)):
             values = ", ".join(f"{names[i]} = {v:g}" for i, v in enumerate(xs))
-            raise Mistake(f"After {expression} with {values} and an upstream gradient of "
-                          f"{upstream:g}, {names[k]}.grad should be {want:.6g}; yours is {got[k]!r}. "
-                          f"Check the {MESSAGES['local_derivative']} of this operation, times the "
-                          "upstream gradient.")
+            raise Mistake(
+                f"After {expression} with {values} and an upstream gradient of "
+                f"{upstream:g}, {names[k]}.grad should be {want:.6g}; yours is {got[k]!r}. "
+                f"Check the {MESSAGES['local_derivative']} of this operation, times the "
+                "upstream gradient."
+            )
 
 
 def check_accumulates(Value, build, xs, expression):
@@ -46,12 +49,14 @@ def check_accumulates(Value, build, xs, expression):
     fresh = _run_local_backward(Value, build, xs, 1.0)
     start = [0.25 * (k + 1) for k in range(len(xs))]
     again = _run_local_backward(Value, build, xs, 1.0, start)
-    for k, (f, a, s0) in enumerate(zip(fresh, again, start)):
+    for f, a, s0 in zip(fresh, again, start):
         if abs(a - (s0 + f)) > 1e-9 * max(1.0, abs(a)):
-            raise Mistake(f"In {expression}, an input already had .grad = {s0:g} and received "
-                          f"{f:g} more, so it should end at {s0 + f:g}; yours is {a:g}: "
-                          f"{MESSAGES['not_accumulated']}. A value used twice gets gradient "
-                          "from both uses.")
+            raise Mistake(
+                f"In {expression}, an input already had .grad = {s0:g} and received "
+                f"{f:g} more, so it should end at {s0 + f:g}; yours is {a:g}: "
+                f"{MESSAGES['not_accumulated']}. A value used twice gets gradient "
+                "from both uses."
+            )
 
 
 def check_reused_input(Value, build_twice, build_apart, x, expression):
@@ -59,8 +64,10 @@ def check_reused_input(Value, build_twice, build_apart, x, expression):
     (twice,) = _run_local_backward(Value, build_twice, [x], 1.0)
     apart = _run_local_backward(Value, build_apart, [x, x], 1.0)
     if abs(twice - sum(apart)) > 1e-9 * max(1.0, abs(twice)):
-        raise Mistake(f"In {expression}, a is used twice, so a.grad should be {sum(apart):g} "
-                      f"(the two uses together); yours is {twice:g}: {MESSAGES['not_accumulated']}.")
+        raise Mistake(
+            f"In {expression}, a is used twice, so a.grad should be {sum(apart):g} "
+            f"(the two uses together); yours is {twice:g}: {MESSAGES['not_accumulated']}."
+        )
 
 
 def check_topological_order(Value, n_nodes=8, seed=0):
@@ -80,11 +87,12 @@ def check_topological_order(Value, n_nodes=8, seed=0):
         def _backward(node=node, i=i):
             for c, w in weights[i].items():
                 nodes[c].grad += w * node.grad
+
         node._backward = _backward
         nodes.append(node)
     out = Value(0.0, (nodes[-1], nodes[-2]), "+", "out")
     out._backward = lambda: [setattr(v, "grad", v.grad + out.grad) for v in out._prev]
-    expected = np.zeros(n_nodes + 1)         # reverse mode by hand, in index order
+    expected = np.zeros(n_nodes + 1)  # reverse mode by hand, in index order
     expected[-1] = 1.0
     expected[n_nodes - 1] += 1.0
     expected[n_nodes - 2] += 1.0
@@ -96,11 +104,13 @@ def check_topological_order(Value, n_nodes=8, seed=0):
         raise Mistake(f"After out.backward(), out.grad should be 1 (d out / d out); yours is {out.grad!r}.")
     for i, node in enumerate(nodes):
         if abs(node.grad - expected[i]) > 1e-9:
-            raise Mistake(f"In a graph of {n_nodes} values where some are used more than once, "
-                          f"{node.label}.grad should be {expected[i]:g}; yours is {node.grad:g}. A "
-                          "value passed its gradient on before all of it had arrived: call each "
-                          f"_backward in reverse {MESSAGES['order']} (a value after every value that "
-                          "uses it), and each exactly once.")
+            raise Mistake(
+                f"In a graph of {n_nodes} values where some are used more than once, "
+                f"{node.label}.grad should be {expected[i]:g}; yours is {node.grad:g}. A "
+                "value passed its gradient on before all of it had arrived: call each "
+                f"_backward in reverse {MESSAGES['order']} (a value after every value that "
+                "uses it), and each exactly once."
+            )
 
 
 def compare_engines(Value, expression, xs, what):
@@ -112,6 +122,8 @@ def compare_engines(Value, expression, xs, what):
     ref_out.backward()
     for k, (m, r) in enumerate(zip(mine, ref)):
         if not isinstance(m.grad, (int, float)) or abs(m.grad - r.grad) > 1e-6 * max(1.0, abs(r.grad)):
-            raise Mistake(f"For {what} at {xs}, the gradient of input {k + 1} should be "
-                          f"{r.grad:.6g}; yours is {m.grad!r}. Run the tests above to find "
-                          "which operation is wrong.")
+            raise Mistake(
+                f"For {what} at {xs}, the gradient of input {k + 1} should be "
+                f"{r.grad:.6g}; yours is {m.grad!r}. Run the tests above to find "
+                "which operation is wrong."
+            )

@@ -6,6 +6,7 @@ once too often, a step taken uphill, the wrong dtype, nan or inf; otherwise it s
 the values differ. :func:`compare_with_reference` runs the learner's function and the
 reference on the same random inputs.
 """
+
 import copy
 
 import numpy as np
@@ -38,71 +39,94 @@ def assert_result(got, want, what, *, batch=None, like=None, hints=(), start=Non
         if isinstance(got, np.ndarray) and got.size == 1:
             got = got.reshape(())
         if not isinstance(got, (int, float, np.number, np.ndarray)) or np.ndim(got) != 0:
-            raise Mistake(f"{what} {MESSAGES['not_array']} a single number; yours is {type(got).__name__}"
-                          + (f" of shape {np.shape(got)}" if hasattr(got, 'shape') else "")
-                          + ". Did you forget to sum or average?")
+            raise Mistake(
+                f"{what} {MESSAGES['not_array']} a single number; yours is {type(got).__name__}"
+                + (f" of shape {np.shape(got)}" if hasattr(got, "shape") else "")
+                + ". Did you forget to sum or average?"
+            )
     elif not isinstance(got, np.ndarray):
         raise Mistake(f"{what} {MESSAGES['not_array']} a numpy array; yours is {type(got).__name__}.")
     got_arr = np.asarray(got)
     if got_arr.dtype.kind not in "fc":
-        raise Mistake(f"{what} {MESSAGES['dtype']}; yours has dtype {got_arr.dtype}. "
-                      "Integer arithmetic rounds the values away.")
+        raise Mistake(
+            f"{what} {MESSAGES['dtype']}; yours has dtype {got_arr.dtype}. "
+            "Integer arithmetic rounds the values away."
+        )
     if want_arr.dtype == np.float64 and got_arr.dtype != np.float64:
         raise Mistake(f"{what} {MESSAGES['dtype']} of float64 like its inputs; yours is {got_arr.dtype}.")
     if got_arr.shape != want_arr.shape:
         _diagnose_shape(got_arr, want_arr, what, like, batch)
     if not np.all(np.isfinite(got_arr)) and np.all(np.isfinite(want_arr)):
-        raise Mistake(f"{what} {MESSAGES['not_finite']}. Is the computation numerically stable "
-                      "for large inputs? Avoid exp() of large positive numbers.")
+        raise Mistake(
+            f"{what} {MESSAGES['not_finite']}. Is the computation numerically stable "
+            "for large inputs? Avoid exp() of large positive numbers."
+        )
     if _close(got_arr, want_arr, rtol, atol):
         return
     if start is not None:
         step, want_step = got_arr - start, want_arr - start
         if np.any(want_step != 0) and _close(step, -want_step, rtol, atol):
-            raise Mistake(f"The step from the old value to {what} {MESSAGES['sign']}: it goes "
-                          "uphill. Gradient descent moves against the gradient.")
+            raise Mistake(
+                f"The step from the old value to {what} {MESSAGES['sign']}: it goes "
+                "uphill. Gradient descent moves against the gradient."
+            )
     _diagnose_values(got_arr, want_arr, what, batch, hints, rtol, atol)
 
 
 def _diagnose_shape(got, want, what, like, batch):
     target = f"{like[0]}'s shape {like[1]}" if like else f"shape {want.shape}"
     if got.shape == want.shape[::-1] and got.ndim == 2:
-        raise Mistake(f"{what} {MESSAGES['shape']} {want.shape} ({target}); yours is {got.shape}. "
-                      f"{MESSAGES['transposed']}.")
+        raise Mistake(
+            f"{what} {MESSAGES['shape']} {want.shape} ({target}); yours is {got.shape}. "
+            f"{MESSAGES['transposed']}."
+        )
     if batch is not None and got.shape == (batch,) + want.shape and want.ndim >= 1:
-        raise Mistake(f"{what} {MESSAGES['shape']} {want.shape} ({target}); yours is {got.shape}, "
-                      f"{MESSAGES['bias_not_summed']}. The same parameter serves every example "
-                      "in the batch: combine their contributions.")
+        raise Mistake(
+            f"{what} {MESSAGES['shape']} {want.shape} ({target}); yours is {got.shape}, "
+            f"{MESSAGES['bias_not_summed']}. The same parameter serves every example "
+            "in the batch: combine their contributions."
+        )
     raise Mistake(f"{what} {MESSAGES['shape']} {want.shape} ({target}); yours is {got.shape}.")
 
 
 def _diagnose_values(got, want, what, batch, hints, rtol, atol):
     if np.any(want != 0) and _close(got, -want, rtol, atol):
-        raise Mistake(f"{what} has the right size but {MESSAGES['sign']} everywhere. "
-                      "Check the order of a subtraction, or a minus sign.")
+        raise Mistake(
+            f"{what} has the right size but {MESSAGES['sign']} everywhere. "
+            "Check the order of a subtraction, or a minus sign."
+        )
     if batch and batch > 1 and np.any(want != 0):
         if _close(got, want * batch, rtol, atol):
-            raise Mistake(f"{what} is {batch} {MESSAGES['missing_average']}, and {batch} is the batch "
-                          "size: the loss is an average over the batch, so its gradient is too.")
+            raise Mistake(
+                f"{what} is {batch} {MESSAGES['missing_average']}, and {batch} is the batch "
+                "size: the loss is an average over the batch, so its gradient is too."
+            )
         if _close(got, want / batch, rtol, atol):
-            raise Mistake(f"{what} is {batch} {MESSAGES['double_average']}, and {batch} is the batch "
-                          "size: did you divide by N twice?")
+            raise Mistake(
+                f"{what} is {batch} {MESSAGES['double_average']}, and {batch} is the batch "
+                "size: did you divide by N twice?"
+            )
     if "bias_zero" in hints and not np.any(got) and np.any(want):
-        raise Mistake(f"{what} {MESSAGES['bias_zero']} but the upstream gradient is not: the bias takes "
-                      "part in every output, so it receives gradient from every example.")
+        raise Mistake(
+            f"{what} {MESSAGES['bias_zero']} but the upstream gradient is not: the bias takes "
+            "part in every output, so it receives gradient from every example."
+        )
     if "bias_forgotten" in hints and got.ndim in (1, 2) and got.shape[0] > 1:
-        offset = want - got          # the same number (1-D) or the same row (2-D) everywhere
+        offset = want - got  # the same number (1-D) or the same row (2-D) everywhere
         if np.allclose(offset, offset[0], rtol=rtol, atol=atol):
             raise Mistake(f"{what} is {MESSAGES['bias_forgotten']}: check the bias term.")
     if "last_activation" in hints:
         for act, f in (("relu", nanoprop.relu), ("sigmoid", nanoprop.sigmoid), ("tanh", np.tanh)):
             if _close(got, f(want), rtol, atol):
-                raise Mistake(f"{what} look like they went through {act} {MESSAGES['last_activation']}: "
-                              "the last layer gives raw scores.")
+                raise Mistake(
+                    f"{what} look like they went through {act} {MESSAGES['last_activation']}: "
+                    "the last layer gives raw scores."
+                )
     index = np.unravel_index(np.argmax(np.abs(got - want)), want.shape) if want.ndim else ()
     where = f" at index {tuple(int(i) for i in index)}" if want.ndim else ""
-    raise Mistake(f"{what} {MESSAGES['mismatch']}{where}: expected {want[index]:.6g}, "
-                  f"yours is {got[index]:.6g}.")
+    raise Mistake(
+        f"{what} {MESSAGES['mismatch']}{where}: expected {want[index]:.6g}, yours is {got[index]:.6g}."
+    )
 
 
 def assert_close(got, want, what, **kw):
@@ -134,13 +158,29 @@ def unpack(result, names, fn_name):
         return (result,)
     if not isinstance(result, tuple) or len(result) != len(names):
         got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
-        raise Mistake(f"{fn_name} {MESSAGES['not_array']} a tuple ({', '.join(names)}); yours "
-                      f"returned {got}.")
+        raise Mistake(
+            f"{fn_name} {MESSAGES['not_array']} a tuple ({', '.join(names)}); yours returned {got}."
+        )
     return result
 
 
-def compare_with_reference(fn, reference, make_args, names, *, pick=None, trials=10, seed=0,
-                           name=None, batch=None, like=None, hints=(), allow=(), rtol=1e-6, atol=1e-8):
+def compare_with_reference(
+    fn,
+    reference,
+    make_args,
+    names,
+    *,
+    pick=None,
+    trials=10,
+    seed=0,
+    name=None,
+    batch=None,
+    like=None,
+    hints=(),
+    allow=(),
+    rtol=1e-6,
+    atol=1e-8,
+):
     """Run fn and the reference on the same random inputs and compare the outputs.
 
     make_args(rng) -> tuple of arguments (fresh arrays; random shapes and values).
@@ -158,8 +198,9 @@ def compare_with_reference(fn, reference, make_args, names, *, pick=None, trials
         shapes = like(args) if like else {}
         for what in pick:
             i = names.index(what)
-            assert_result(got[i], expected[i], what, batch=n, like=shapes.get(what),
-                          hints=hints, rtol=rtol, atol=atol)
+            assert_result(
+                got[i], expected[i], what, batch=n, like=shapes.get(what), hints=hints, rtol=rtol, atol=atol
+            )
 
 
 def random_array(rng, *shape, low=-3.0, high=3.0):

@@ -6,6 +6,7 @@ a default argument, borrowed code, ``sys.modules`` or ``importlib`` (the code is
 and every call made while it runs is watched). :func:`rebind` grades one function with the
 reference in place of the learner's others, so one bug is not charged twice.
 """
+
 import copy
 import functools
 import inspect
@@ -61,12 +62,14 @@ def _functions_of(obj):
             if _is_reference(klass):
                 yield klass
             for member in vars(klass).values():
-                yield from _functions_of(getattr(member, "__func__", member)) if not inspect.isclass(member) else ()
+                yield from (
+                    _functions_of(getattr(member, "__func__", member)) if not inspect.isclass(member) else ()
+                )
     elif isinstance(obj, types.ModuleType):
         for member in vars(obj).values():
-            if inspect.isfunction(member) or inspect.isclass(member):
-                if getattr(member, "__module__", None) == obj.__name__:
-                    yield from _functions_of(member)
+            is_code = inspect.isfunction(member) or inspect.isclass(member)
+            if is_code and getattr(member, "__module__", None) == obj.__name__:
+                yield from _functions_of(member)
     elif isinstance(obj, types.MethodType):
         yield obj.__func__
     elif isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
@@ -111,7 +114,7 @@ def reference_links(fn, allow=()):
                 if value is not None and id(value) not in allowed and _is_reference(value):
                     found.append(f"it uses the name {name!r} from nanoprop")
                 elif isinstance(value, types.FunctionType) or inspect.isclass(value):
-                    todo.extend(_functions_of(value))     # the learner's own helpers, in turn
+                    todo.extend(_functions_of(value))  # the learner's own helpers, in turn
         for cell in f.__closure__ or ():
             try:
                 value = cell.cell_contents
@@ -163,28 +166,35 @@ def assert_own_code(fn, name, allow=()):
     """
     links = reference_links(fn, allow)
     if links:
-        raise Mistake(f"{name} {MESSAGES['calls_reference']} ({'; '.join(links)}). "
-                      "Write it yourself with numpy: that is the exercise.")
+        raise Mistake(
+            f"{name} {MESSAGES['calls_reference']} ({'; '.join(links)}). "
+            "Write it yourself with numpy: that is the exercise."
+        )
 
 
 def _snapshot(value):
     try:
         return copy.deepcopy(value)
-    except Exception:       # objects that cannot be copied are not checked for changes
+    except Exception:  # objects that cannot be copied are not checked for changes
         return None
 
 
 def _same(a, b):
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True))
+        return (
+            isinstance(a, np.ndarray)
+            and isinstance(b, np.ndarray)
+            and a.shape == b.shape
+            and a.dtype == b.dtype
+            and np.array_equal(a, b, equal_nan=True)
+        )
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (int, float, complex, str, bytes, np.number)):
         return a == b
-    return True   # other objects (models, random generators) may change on purpose
+    return True  # other objects (models, random generators) may change on purpose
 
 
 def call(fn, *args, name=None, arg_names=None, allow=(), **kwargs):
@@ -201,29 +211,39 @@ def call(fn, *args, name=None, arg_names=None, allow=(), **kwargs):
         except (TypeError, ValueError):
             arg_names = []
     before = [_snapshot(a) for a in args]
-    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
+    ):
         warnings.simplefilter("always")
         with _watch_reference_calls(_allowed_codes(allow)) as reference_calls:
             try:
                 result = fn(*args, **kwargs)
                 if isinstance(result, types.GeneratorType):
-                    result = list(result)     # run a generator's code under the same checks
+                    result = list(result)  # run a generator's code under the same checks
             except NotImplementedError:
-                raise Mistake(f"{name} {MESSAGES['not_written']}: replace "
-                              "`raise NotImplementedError()` with your code.") from None
+                raise Mistake(
+                    f"{name} {MESSAGES['not_written']}: replace `raise NotImplementedError()` with your code."
+                ) from None
     if reference_calls:
-        raise Mistake(f"{name} {MESSAGES['calls_reference']} (it called nanoprop's "
-                      f"{', '.join(sorted(set(reference_calls)))}). Write it yourself with numpy.")
+        raise Mistake(
+            f"{name} {MESSAGES['calls_reference']} (it called nanoprop's "
+            f"{', '.join(sorted(set(reference_calls)))}). Write it yourself with numpy."
+        )
     for i, (old, new) in enumerate(zip(before, args)):
         if old is not None and not _same(old, new):
             arg = arg_names[i] if i < len(arg_names) else f"argument {i + 1}"
-            raise Mistake(f"{name} {MESSAGES['in_place']} `{arg}` in place. Leave the inputs "
-                          "as they are and compute new arrays (the caller still needs them).")
+            raise Mistake(
+                f"{name} {MESSAGES['in_place']} `{arg}` in place. Leave the inputs "
+                "as they are and compute new arrays (the caller still needs them)."
+            )
     numpy_warnings = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     if numpy_warnings:
-        raise Mistake(f"{name} {MESSAGES['warning']}: '{numpy_warnings[0].message}'. "
-                      f"{describe_inputs(args)} It must give finite results without warnings: "
-                      "look for an exp() of a large number or a division by zero.")
+        raise Mistake(
+            f"{name} {MESSAGES['warning']}: '{numpy_warnings[0].message}'. "
+            f"{describe_inputs(args)} It must give finite results without warnings: "
+            "look for an exp() of a large number or a division by zero."
+        )
     return result
 
 
@@ -231,8 +251,11 @@ def describe_inputs(args):
     parts = []
     for a in args:
         if isinstance(a, np.ndarray):
-            parts.append(f"an array of shape {a.shape} with values in [{a.min():.3g}, {a.max():.3g}]"
-                         if a.size else f"an empty array of shape {a.shape}")
+            parts.append(
+                f"an array of shape {a.shape} with values in [{a.min():.3g}, {a.max():.3g}]"
+                if a.size
+                else f"an empty array of shape {a.shape}"
+            )
         elif isinstance(a, (int, float, np.number)):
             parts.append(repr(a))
     return f"(Inputs: {', '.join(parts)}.)" if parts else ""
@@ -247,8 +270,7 @@ def rebind(fn, **names):
     func = getattr(fn, "__func__", fn)
     new_globals = dict(func.__globals__)
     new_globals.update(names)
-    copy_ = types.FunctionType(func.__code__, new_globals, func.__name__,
-                               func.__defaults__, func.__closure__)
+    copy_ = types.FunctionType(func.__code__, new_globals, func.__name__, func.__defaults__, func.__closure__)
     copy_.__kwdefaults__ = func.__kwdefaults__
     copy_.__qualname__ = func.__qualname__
     if isinstance(fn, types.MethodType):
@@ -256,8 +278,16 @@ def rebind(fn, **names):
     return copy_
 
 
-LAYER_NAMES = ["affine_forward", "affine_backward", "relu_forward", "relu_backward",
-               "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward"]
+LAYER_NAMES = [
+    "affine_forward",
+    "affine_backward",
+    "relu_forward",
+    "relu_backward",
+    "sigmoid_forward",
+    "sigmoid_backward",
+    "tanh_forward",
+    "tanh_backward",
+]
 REFERENCE_MODULES = (nanoprop.layers, nanoprop.activations)
 
 

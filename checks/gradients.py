@@ -3,6 +3,7 @@
 The numeric gradients are computed here (:func:`numerical_gradients`), not by nanoprop's
 ``numerical_gradient``: the checks do not depend on the reference's gradient checker.
 """
+
 import numpy as np
 
 import nanoprop
@@ -25,9 +26,11 @@ def check_derivative(fn_prime, z, name, activation, **kw):
     except Mistake:
         got = np.asarray(got, dtype=float)
         i = np.unravel_index(np.argmax(np.abs(got - want)), want.shape) if want.ndim else ()
-        raise Mistake(f"{name} is not the {MESSAGES['derivative']} of {activation}: at z = "
-                      f"{np.asarray(z)[i]:.4g} the slope of {activation} is {want[i]:.4g}, yours "
-                      f"gives {got[i]:.4g}. Differentiate {activation} again.") from None
+        raise Mistake(
+            f"{name} is not the {MESSAGES['derivative']} of {activation}: at z = "
+            f"{np.asarray(z)[i]:.4g} the slope of {activation} is {want[i]:.4g}, yours "
+            f"gives {got[i]:.4g}. Differentiate {activation} again."
+        ) from None
 
 
 def numerical_gradients(f, arrays, h=1e-6):
@@ -41,7 +44,7 @@ def numerical_gradients(f, arrays, h=1e-6):
     grads = []
     for k in range(len(arrays)):
         args = [np.array(a, dtype=np.float64) for a in arrays]
-        x = args[k]                                   # a copy, perturbed in place
+        x = args[k]  # a copy, perturbed in place
         grad = np.empty_like(x)
         for i in range(x.size):
             old = x.flat[i]
@@ -77,18 +80,19 @@ def check_activation_backward(backward, cache, dout, x, activation, name):
             raise
         slope = np.divide(got, dout, out=np.zeros_like(want), where=np.abs(dout) > 1e-3)
         i = np.unravel_index(np.argmax(np.abs(got - want) * (np.abs(dout) > 1e-3)), want.shape)
-        raise Mistake(f"{name}: dx should be dout times the {MESSAGES['derivative']} of {activation} "
-                      f"at x. At x = {x[i]:.4g} that slope is {want[i] / dout[i]:.4g}, but yours "
-                      f"multiplies dout by {slope[i]:.4g}. Check the derivative, and which value "
-                      "from the cache you use.") from mistake
+        raise Mistake(
+            f"{name}: dx should be dout times the {MESSAGES['derivative']} of {activation} "
+            f"at x. At x = {x[i]:.4g} that slope is {want[i] / dout[i]:.4g}, but yours "
+            f"multiplies dout by {slope[i]:.4g}. Check the derivative, and which value "
+            "from the cache you use."
+        ) from mistake
 
 
 def check_gradients(grads, f, arrays, names, *, batch=None, like=None, hints=(), tol=1e-5):
     """Check analytic gradients against numeric ones: the test every backward pass must pass."""
     numeric = numerical_gradients(f, arrays)
     for g, n, what in zip(grads, numeric, names):
-        assert_result(g, n, what, batch=batch, like=(like or {}).get(what), hints=hints,
-                      rtol=tol, atol=tol)
+        assert_result(g, n, what, batch=batch, like=(like or {}).get(what), hints=hints, rtol=tol, atol=tol)
 
 
 def check_network_backward(backward, model, X, y, name="MLP.backward"):
@@ -109,8 +113,10 @@ def check_network_backward(backward, model, X, y, name="MLP.backward"):
     grads = call(backward, dscores, caches, name=name, allow=REFERENCE_MODULES)
     if not isinstance(grads, dict) or set(grads) != set(model.params):
         keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
-        raise Mistake(f"{name} {MESSAGES['not_array']} a dict with one gradient per parameter, "
-                      f"keys {sorted(model.params)}; yours gives {keys}.")
+        raise Mistake(
+            f"{name} {MESSAGES['not_array']} a dict with one gradient per parameter, "
+            f"keys {sorted(model.params)}; yours gives {keys}."
+        )
     reference = nanoprop.MLP(model.sizes, model.activation)
     for key, param in model.params.items():
         params = {k: v.copy() for k, v in model.params.items()}
@@ -119,6 +125,15 @@ def check_network_backward(backward, model, X, y, name="MLP.backward"):
             params[key] = p
             reference.params = params
             return reference.loss(X, y)[0]
+
         (numeric,) = numerical_gradients(loss_of, [param])
-        assert_result(grads[key], numeric, f"grads['{key}']", batch=len(X), like=(key, param.shape),
-                      hints=("bias_zero",), rtol=1e-5, atol=1e-6)
+        assert_result(
+            grads[key],
+            numeric,
+            f"grads['{key}']",
+            batch=len(X),
+            like=(key, param.shape),
+            hints=("bias_zero",),
+            rtol=1e-5,
+            atol=1e-6,
+        )

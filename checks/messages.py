@@ -1,6 +1,5 @@
 """The feedback messages, one per common mistake, and the exception that carries them."""
 
-
 # The beginnings of the feedback messages, one per common mistake. Tests look for them.
 MESSAGES = {
     "not_written": "is not written yet",
@@ -39,7 +38,7 @@ class Mistake(AssertionError):
     included) stays out of the traceback.
     """
 
-    def _render_traceback_(self):          # IPython's hook for custom tracebacks
+    def _render_traceback_(self):  # IPython's hook for custom tracebacks
         return [f"Mistake: {self}"]
 
 

@@ -1,4 +1,5 @@
 """Backprop through time, with its two classic mistakes diagnosed (assignment 7)."""
+
 import numpy as np
 
 import nanoprop
@@ -7,15 +8,19 @@ from .compare import _close, assert_result, unpack
 from .fairness import call
 from .messages import MESSAGES, Mistake
 
-
 RNN_GRADIENTS = ("dx", "dh0", "dWx", "dWh", "db")
 
 
 def random_rnn(rng, N=None, T=None, D=None, H=None):
     """Random inputs for a vanilla RNN: x (N, T, D), h0 (N, H), Wx (D, H), Wh (H, H), b (H,)."""
     N, T, D, H = (v if v is not None else int(rng.integers(1, 5)) for v in (N, T, D, H))
-    return (rng.normal(size=(N, T, D)), rng.normal(size=(N, H)), rng.normal(0, 0.5, size=(D, H)),
-            rng.normal(0, 0.5, size=(H, H)), rng.normal(0, 0.5, size=H))
+    return (
+        rng.normal(size=(N, T, D)),
+        rng.normal(size=(N, H)),
+        rng.normal(0, 0.5, size=(D, H)),
+        rng.normal(0, 0.5, size=(H, H)),
+        rng.normal(0, 0.5, size=H),
+    )
 
 
 def _bptt_variants(dh, caches):
@@ -39,18 +44,28 @@ def check_rnn_backward(rnn_backward, x, h0, Wx, Wh, b, dh, name="rnn_backward"):
     with the two classic mistakes of backprop through time diagnosed."""
     _, caches = nanoprop.rnn_forward(x, h0, Wx, Wh, b)
     expected = nanoprop.rnn_backward(dh, caches)
-    got = unpack(call(rnn_backward, dh, caches, name=name, allow=(nanoprop.rnn_step_backward,)),
-                 RNN_GRADIENTS, name)
-    like = {"dx": ("x", x.shape), "dh0": ("h0", h0.shape), "dWx": ("Wx", Wx.shape), "dWh": ("Wh", Wh.shape),
-            "db": ("b", b.shape)}
+    got = unpack(
+        call(rnn_backward, dh, caches, name=name, allow=(nanoprop.rnn_step_backward,)), RNN_GRADIENTS, name
+    )
+    like = {
+        "dx": ("x", x.shape),
+        "dh0": ("h0", h0.shape),
+        "dWx": ("Wx", Wx.shape),
+        "dWh": ("Wh", Wh.shape),
+        "db": ("b", b.shape),
+    }
     T = x.shape[1]
     if T > 1 and isinstance(got[2], np.ndarray) and got[2].shape == Wx.shape:
         variants = _bptt_variants(dh, caches)
         if not _close(got[2], expected[2]) and _close(got[2], variants["no_flow"]):
-            raise Mistake(f"In {name}, the gradient {MESSAGES['no_time_flow']}: each step must also "
-                          "receive the gradient its hidden state sends to the next step (dh_next).")
+            raise Mistake(
+                f"In {name}, the gradient {MESSAGES['no_time_flow']}: each step must also "
+                "receive the gradient its hidden state sends to the next step (dh_next)."
+            )
         if any(_close(got[2], v) for v in variants["single_steps"]):
-            raise Mistake(f"dWx holds {MESSAGES['not_summed_over_time']}'s gradient. Wx, Wh and b are "
-                          "shared by every step, so their gradients collect the contributions of all steps.")
+            raise Mistake(
+                f"dWx holds {MESSAGES['not_summed_over_time']}'s gradient. Wx, Wh and b are "
+                "shared by every step, so their gradients collect the contributions of all steps."
+            )
     for what, g, e in zip(RNN_GRADIENTS, got, expected):
         assert_result(g, e, what, like=like[what], rtol=1e-6, atol=1e-8)

@@ -7,6 +7,7 @@ nbgrader's ``Gradebook`` API, one submission at a time: one writer, so SQLite ne
 and an interrupted run keeps everything merged so far. A record of each grading (flags, per-test
 outcomes, time) goes to ``.course/<assignment>/<student>.json`` for ``course report``.
 """
+
 import json
 import os
 import shutil
@@ -38,13 +39,14 @@ class CourseError(Exception):
 @dataclass
 class Options:
     """How ``autograde`` runs (the command line's options)."""
-    jobs: int = 0                  # 0: one worker per core
+
+    jobs: int = 0  # 0: one worker per core
     students: tuple = ()
     force: bool = False
     limits: Limits = field(default_factory=Limits)
     allow_bwrap: bool = True
     prestart: bool = True
-    scheduler: str = ""            # a Dask scheduler address: spread the work over that cluster
+    scheduler: str = ""  # a Dask scheduler address: spread the work over that cluster
     progress: bool = True
     add_students: bool = False
 
@@ -52,6 +54,7 @@ class Options:
 @dataclass
 class Summary:
     """What ``autograde`` did: student ids graded, skipped (unchanged), failed and flagged."""
+
     graded: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     failed: list = field(default_factory=list)
@@ -68,8 +71,10 @@ class Course:
         self.root = os.path.abspath(root)
         cfg_path = os.path.join(self.root, "nbgrader_config.py")
         if not os.path.exists(cfg_path):
-            raise CourseError(f"{self.root} has no nbgrader_config.py: run `course` from the course "
-                              "folder (the one with nbgrader_config.py) or pass --root.")
+            raise CourseError(
+                f"{self.root} has no nbgrader_config.py: run `course` from the course "
+                "folder (the one with nbgrader_config.py) or pass --root."
+            )
         self.config = PyFileConfigLoader("nbgrader_config.py", path=self.root).load_config()
         cd = self.config.CourseDirectory
         self.course_id = cd.get("course_id", "")
@@ -77,7 +82,7 @@ class Course:
         db_url = cd.get("db_url", "sqlite:///gradebook.db")
         if not db_url.startswith("sqlite:///"):
             raise CourseError(f"the gradebook is {db_url}; `course autograde` supports SQLite gradebooks")
-        db_path = db_url[len("sqlite:///"):]
+        db_path = db_url[len("sqlite:///") :]
         self.db_path = db_path if os.path.isabs(db_path) else os.path.join(self.root, db_path)
         self.db_url = "sqlite:///" + self.db_path
 
@@ -88,8 +93,10 @@ class Course:
     def gradebook(self) -> Gradebook:
         """The course's gradebook (use it in a ``with`` block), or a clear error if there is none."""
         if not os.path.exists(self.db_path):
-            raise CourseError(f"there is no gradebook at {self.db_path}: run "
-                              "`nbgrader generate_assignment ASSIGNMENT --create` first.")
+            raise CourseError(
+                f"there is no gradebook at {self.db_path}: run "
+                "`nbgrader generate_assignment ASSIGNMENT --create` first."
+            )
         return Gradebook(self.db_url, self.course_id)
 
     def notebooks(self, assignment: str) -> list[str]:
@@ -144,8 +151,10 @@ def find_submissions(course: Course, assignment: str, students: tuple = ()) -> d
     """{student: folder} of the submissions to consider, with clear errors for misplaced work."""
     submitted = course.path("submitted")
     if not os.path.isdir(submitted):
-        raise CourseError(f"there is no '{submitted}' folder: put each learner's work in "
-                          f"submitted/<student>/{assignment}/ (or run `nbgrader collect {assignment}`).")
+        raise CourseError(
+            f"there is no '{submitted}' folder: put each learner's work in "
+            f"submitted/<student>/{assignment}/ (or run `nbgrader collect {assignment}`)."
+        )
     found, misplaced = {}, []
     for student in sorted(os.listdir(submitted)):
         sdir = os.path.join(submitted, student)
@@ -157,16 +166,22 @@ def find_submissions(course: Course, assignment: str, students: tuple = ()) -> d
         else:
             loose = [f for f in os.listdir(sdir) if f.endswith(".ipynb")]
             if loose:
-                misplaced.append(f"submitted/{student}/{loose[0]} should be in "
-                                 f"submitted/{student}/{assignment}/ (move it there)")
+                misplaced.append(
+                    f"submitted/{student}/{loose[0]} should be in "
+                    f"submitted/{student}/{assignment}/ (move it there)"
+                )
     if misplaced:
-        print("warning: submissions in the wrong place were not graded:\n  " + "\n  ".join(misplaced),
-              file=sys.stderr)
+        print(
+            "warning: submissions in the wrong place were not graded:\n  " + "\n  ".join(misplaced),
+            file=sys.stderr,
+        )
     if students:
         missing = [s for s in students if s not in found]
         if missing:
-            raise CourseError(f"no submission of '{assignment}' for: {', '.join(missing)}. Each must be in "
-                              f"submitted/<student>/{assignment}/; check the student ids.")
+            raise CourseError(
+                f"no submission of '{assignment}' for: {', '.join(missing)}. Each must be in "
+                f"submitted/<student>/{assignment}/; check the student ids."
+            )
         found = {s: found[s] for s in students}
     if not found:
         raise CourseError(f"no submissions of '{assignment}' in {submitted}/<student>/{assignment}/.")
@@ -186,7 +201,8 @@ def check_roster(course: Course, students: list[str], add_students: bool) -> lis
             f"{', '.join(strangers[:10])}{' ...' if len(strangers) > 10 else ''}. Check the folder "
             "names under submitted/ against the roster; add missing students with "
             "`nbgrader db student add ID` (or `nbgrader db student import roster.csv`), "
-            "or pass --add-students to add them while grading.")
+            "or pass --add-students to add them while grading."
+        )
     return strangers
 
 
@@ -268,7 +284,9 @@ def write_record(course: Course, result: Result, fingerprint: str) -> None:
     rec.pop("files")
     rec["timestamp"] = str(result.timestamp) if result.timestamp else None
     rec["digest"] = fingerprint
-    rec["score"] = sum(g["auto_score"] or 0 for nb in result.notebooks.values() for g in nb["grades"].values())
+    rec["score"] = sum(
+        g["auto_score"] or 0 for nb in result.notebooks.values() for g in nb["grades"].values()
+    )
     rec["max_score"] = sum(t["max"] for nb in result.tests.values() for t in nb.values())
     with open(path + ".tmp", "w") as fh:
         json.dump(rec, fh, indent=1, default=str)
@@ -293,25 +311,52 @@ def plan(course: Course, assignment: str, options: Options) -> tuple[list[tuple[
         if not options.force and already_graded(course, assignment, student, fingerprint):
             skipped.append(student)
             continue
-        job = Job(assignment=assignment, student=student, notebooks=notebooks, gradebook=snapshot,
-                  source_files=source_files, submission_files=files, config=dict(course.config),
-                  source_directory=course.source_directory, limits=options.limits,
-                  allow_bwrap=options.allow_bwrap, prestart=options.prestart, probes=specs, probe_seed=seed)
+        job = Job(
+            assignment=assignment,
+            student=student,
+            notebooks=notebooks,
+            gradebook=snapshot,
+            source_files=source_files,
+            submission_files=files,
+            config=dict(course.config),
+            source_directory=course.source_directory,
+            limits=options.limits,
+            allow_bwrap=options.allow_bwrap,
+            prestart=options.prestart,
+            probes=specs,
+            probe_seed=seed,
+        )
         jobs.append((job, fingerprint))
     return jobs, skipped
 
 
 def _progress(total, assignment, enabled):
     from tqdm import tqdm
-    return tqdm(total=total, desc=f"grading {assignment}", unit="sub", disable=not enabled,
-                file=sys.stderr, dynamic_ncols=True)
+
+    return tqdm(
+        total=total,
+        desc=f"grading {assignment}",
+        unit="sub",
+        disable=not enabled,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
 
 
 def _crashed(job, exc):
     """The result of a submission whose worker process died twice while grading it."""
-    return Result(assignment=job.assignment, student=job.student, status="failed", flags=[flag(
-        "worker-crashed", f"the grading process died while grading this submission, twice "
-        f"({exc.__class__.__name__}); grade it alone with --student to see why")])
+    return Result(
+        assignment=job.assignment,
+        student=job.student,
+        status="failed",
+        flags=[
+            flag(
+                "worker-crashed",
+                f"the grading process died while grading this submission, twice "
+                f"({exc.__class__.__name__}); grade it alone with --student to see why",
+            )
+        ],
+    )
 
 
 def _local_results(jobs, options):
@@ -331,8 +376,12 @@ def _pool_results(jobs, workers, options):
     # fork: workers start with nbgrader, nbconvert and nbclient already imported (this module
     # imports them through course.worker), instead of spending seconds importing them again
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method), initializer=warm_up,
-                               initargs=(options.limits, options.allow_bwrap, options.prestart))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context(method),
+        initializer=warm_up,
+        initargs=(options.limits, options.allow_bwrap, options.prestart),
+    )
     futures = {pool.submit(grade, job): (job, fp) for job, fp in jobs}
     lost = []
     try:
@@ -353,12 +402,16 @@ def _pool_results(jobs, workers, options):
 
 
 def _dask_results(jobs, options):
-    from distributed import Client, as_completed as dask_completed
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
     client = Client(options.scheduler, timeout="30s")
     try:
         futures = {}
         for job, fp in jobs:
-            futures[client.submit(grade, job, pure=False, key=f"grade-{job.assignment}-{job.student}-{fp[:8]}")] = fp
+            futures[
+                client.submit(grade, job, pure=False, key=f"grade-{job.assignment}-{job.student}-{fp[:8]}")
+            ] = fp
         for fut in dask_completed(list(futures)):
             yield fut.result(), futures[fut]
     finally:
@@ -377,8 +430,11 @@ def _autograde(root, assignment, options):
     jobs, skipped = plan(course, assignment, options)
     summary = Summary(skipped=skipped)
     if skipped and options.progress:
-        print(f"{len(skipped)} submission(s) already graded and unchanged: skipped (use --force to "
-              "grade them again)", file=sys.stderr)
+        print(
+            f"{len(skipped)} submission(s) already graded and unchanged: skipped (use --force to "
+            "grade them again)",
+            file=sys.stderr,
+        )
     if not jobs:
         summary.seconds = time.monotonic() - start
         return summary

@@ -8,6 +8,7 @@
 Run it from the course folder (the one with ``nbgrader_config.py``) or pass ``--root``.
 The plain ``nbgrader`` commands keep working on the same folder and gradebook.
 """
+
 import argparse
 import os
 import sys
@@ -17,7 +18,7 @@ import sys
 # that reading and grading notebooks never uses (nbformat validates without format checkers).
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from .jail.sandbox import Limits, detect
+from .jail.sandbox import Limits, detect  # noqa: E402  (after the line above, on purpose)
 
 
 def _parser():
@@ -28,22 +29,46 @@ def _parser():
     a = sub.add_parser("autograde", help="grade submissions in parallel, each in a sandbox")
     a.add_argument("assignment")
     a.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per core)")
-    a.add_argument("--student", action="extend", nargs="+", default=[], metavar="ID",
-                   help="only these students")
+    a.add_argument(
+        "--student", action="extend", nargs="+", default=[], metavar="ID", help="only these students"
+    )
     a.add_argument("--force", action="store_true", help="grade again submissions already graded")
-    a.add_argument("--scheduler", default="", metavar="ADDRESS",
-                   help="a Dask scheduler (tcp://host:8786): spread the grading over that cluster")
-    a.add_argument("--timeout", type=float, default=Limits.notebook_timeout,
-                   help="wall-clock seconds allowed for one notebook (default %(default)s)")
-    a.add_argument("--memory-mb", type=int, default=Limits.memory_bytes // 2**20,
-                   help="memory (address space) of one kernel in MiB (default %(default)s)")
-    a.add_argument("--max-output-kb", type=int, default=Limits.max_output_bytes // 1024,
-                   help="output one notebook may print, in KiB (default %(default)s)")
+    a.add_argument(
+        "--scheduler",
+        default="",
+        metavar="ADDRESS",
+        help="a Dask scheduler (tcp://host:8786): spread the grading over that cluster",
+    )
+    a.add_argument(
+        "--timeout",
+        type=float,
+        default=Limits.notebook_timeout,
+        help="wall-clock seconds allowed for one notebook (default %(default)s)",
+    )
+    a.add_argument(
+        "--memory-mb",
+        type=int,
+        default=Limits.memory_bytes // 2**20,
+        help="memory (address space) of one kernel in MiB (default %(default)s)",
+    )
+    a.add_argument(
+        "--max-output-kb",
+        type=int,
+        default=Limits.max_output_bytes // 1024,
+        help="output one notebook may print, in KiB (default %(default)s)",
+    )
     a.add_argument("--no-jail", action="store_true", help="do not use bubblewrap even if available")
-    a.add_argument("--no-prestart", action="store_true", help="start every kernel from scratch when it is needed, "
-                   "instead of forking it ahead from a warm interpreter (slower)")
-    a.add_argument("--add-students", action="store_true",
-                   help="add submitting students missing from the roster instead of stopping")
+    a.add_argument(
+        "--no-prestart",
+        action="store_true",
+        help="start every kernel from scratch when it is needed, "
+        "instead of forking it ahead from a warm interpreter (slower)",
+    )
+    a.add_argument(
+        "--add-students",
+        action="store_true",
+        help="add submitting students missing from the roster instead of stopping",
+    )
     a.add_argument("--quiet", action="store_true", help="no progress bar")
 
     f = sub.add_parser("feedback", help="write feedback HTML for learners (hidden tests removed)")
@@ -60,18 +85,33 @@ def _parser():
 
 def _autograde(args):
     from .autograde import Options, autograde
-    limits = Limits(notebook_timeout=args.timeout, cpu_seconds=int(args.timeout) + 5,
-                    memory_bytes=args.memory_mb * 2**20, max_output_bytes=args.max_output_kb * 1024)
+
+    limits = Limits(
+        notebook_timeout=args.timeout,
+        cpu_seconds=int(args.timeout) + 5,
+        memory_bytes=args.memory_mb * 2**20,
+        max_output_bytes=args.max_output_kb * 1024,
+    )
     support = detect(not args.no_jail)
     if not args.quiet:
         print("sandbox: " + support.describe(), file=sys.stderr)
-    opts = Options(jobs=args.jobs, students=tuple(args.student), force=args.force, limits=limits,
-                   allow_bwrap=not args.no_jail, prestart=not args.no_prestart,
-                   scheduler=args.scheduler, progress=not args.quiet, add_students=args.add_students)
+    opts = Options(
+        jobs=args.jobs,
+        students=tuple(args.student),
+        force=args.force,
+        limits=limits,
+        allow_bwrap=not args.no_jail,
+        prestart=not args.no_prestart,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+        add_students=args.add_students,
+    )
     s = autograde(args.root, args.assignment, opts)
     rate = len(s.graded + s.failed) / s.seconds if s.seconds else 0.0
-    print(f"{args.assignment}: {len(s.graded)} graded, {len(s.failed)} failed, {len(s.skipped)} skipped, "
-          f"{len(s.flagged)} flagged, in {s.seconds:.1f} s ({rate:.2f} submissions/s)")
+    print(
+        f"{args.assignment}: {len(s.graded)} graded, {len(s.failed)} failed, {len(s.skipped)} skipped, "
+        f"{len(s.flagged)} flagged, in {s.seconds:.1f} s ({rate:.2f} submissions/s)"
+    )
     if s.failed:
         print("could not grade (see `course report`): " + ", ".join(s.failed))
     if s.interrupted:
@@ -82,6 +122,7 @@ def _autograde(args):
 
 def _feedback(args):
     from .feedback import generate
+
     written = generate(args.root, args.assignment, args.student)
     print(f"wrote {len(written)} feedback file(s) without hidden tests under feedback/")
     return 0
@@ -89,6 +130,7 @@ def _feedback(args):
 
 def _report(args):
     from .report import write_report
+
     out = args.output or os.path.join(args.root, "reports", f"{args.assignment}.html")
     path = write_report(args.root, args.assignment, out)
     print(f"report written to {path}")
@@ -99,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command with ``argv`` (default: the command line); return its exit status."""
     args = _parser().parse_args(argv)
     from .autograde import CourseError
+
     try:
         if args.command == "autograde":
             return _autograde(args)
@@ -109,8 +152,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sandbox":
             support = detect()
             print(support.describe())
-            print("kernels: " + ("forked from a warm interpreter in each worker's jail, which is emptied "
-                                 "between notebooks" if support.bwrap else "a new process for each notebook"))
+            print(
+                "kernels: "
+                + (
+                    "forked from a warm interpreter in each worker's jail, which is emptied between notebooks"
+                    if support.bwrap
+                    else "a new process for each notebook"
+                )
+            )
             return 0
     except CourseError as exc:
         print(f"course: error: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ with it) is what ``course.grading_rules.apply_grading_rules`` gives ``GenerateFe
 ``nbgrader generate_feedback`` is safe with ``nbgrader_config.py``), and what ``course feedback``
 uses whatever the course's configuration says.
 """
+
 import copy
 import os
 
@@ -63,6 +64,7 @@ def generate(root: str, assignment: str, students: tuple | list = ()) -> list[st
     from nbgrader.apps import NbGraderAPI
 
     from .autograde import Course, CourseError
+
     course = Course(root)
     course.notebooks(assignment)  # a clear error if the assignment is unknown
     if not os.path.isdir(course.path("autograded")):

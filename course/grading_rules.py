@@ -7,8 +7,14 @@ every test course that must grade like the real one:
     from course.grading_rules import apply_grading_rules
     apply_grading_rules(c)
 """
-from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells,
-                                    OverwriteKernelspec)
+
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
 from traitlets.config import Config
 
 from course import feedback
@@ -32,8 +38,14 @@ def apply_grading_rules(c: Config) -> None:
     # nbgrader's own sanitising steps, plus RepairMetadata (the only place it is added): without
     # it a duplicated or renamed test cell stops add_missing_cells with "KeyError: 'grade_id'"
     # (nothing is graded).
-    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RepairMetadata,
-                                          OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+    c.Autograde.sanitize_preprocessors = [
+        ClearOutput,
+        DeduplicateIds,
+        RepairMetadata,
+        OverwriteKernelspec,
+        OverwriteCells,
+        CheckCellMetadata,
+    ]
     # Feedback shows each test's outcome and message, never the hidden tests' code nor their
     # lines quoted in tracebacks (course.feedback.HideHiddenTests).
     c.GenerateFeedback.preprocessors = list(feedback.PREPROCESSORS)

@@ -10,6 +10,7 @@ fairly and removes what must not reach the kernel:
 - ``.py`` files or packages named like an importable module (``numpy.py``, ``nanoprop/``):
   removed, so they cannot shadow the real module in the learner's or the tests' imports.
 """
+
 import importlib.util
 import json
 import os
@@ -19,7 +20,7 @@ import sys
 import nbformat
 
 # Modules a submitted file must never shadow, on top of anything importable by the grader.
-PROTECTED = {"numpy", "nanoprop", "course", "math", "unittest", "random", "os", "sys"}
+PROTECTED = {"numpy", "nanoprop", "checks", "course", "math", "unittest", "random", "os", "sys"}
 
 
 def flag(kind: str, message: str, notebook: str | None = None) -> dict:
@@ -64,12 +65,23 @@ def prepare(folder: str, expected: list[str]) -> list[dict]:
     missing = sorted(set(expected) - present)
     if len(unknown) == 1 and len(missing) == 1:
         os.rename(os.path.join(folder, unknown[0] + ".ipynb"), os.path.join(folder, missing[0] + ".ipynb"))
-        flags.append(flag("renamed", f"the notebook was submitted as '{unknown[0]}.ipynb'; it was graded "
-                          f"as '{missing[0]}.ipynb'. Ask the learner to keep the file name.", missing[0]))
+        flags.append(
+            flag(
+                "renamed",
+                f"the notebook was submitted as '{unknown[0]}.ipynb'; it was graded "
+                f"as '{missing[0]}.ipynb'. Ask the learner to keep the file name.",
+                missing[0],
+            )
+        )
         missing, unknown = [], []
     for name in unknown:
-        flags.append(flag("unknown-notebook", f"'{name}.ipynb' is not part of the assignment and was "
-                          f"not graded (expected: {', '.join(expected)})."))
+        flags.append(
+            flag(
+                "unknown-notebook",
+                f"'{name}.ipynb' is not part of the assignment and was "
+                f"not graded (expected: {', '.join(expected)}).",
+            )
+        )
     for name in missing:
         flags.append(flag("missing-notebook", f"'{name}.ipynb' was not submitted; it scores 0.", name))
     for name in sorted(set(expected) & {f[:-6] for f in os.listdir(folder) if f.endswith(".ipynb")}):
@@ -77,24 +89,41 @@ def prepare(folder: str, expected: list[str]) -> list[dict]:
         nb, problem = _read_notebook(path)
         if problem:
             os.remove(path)
-            flags.append(flag("unreadable", f"'{name}.ipynb' {problem}. It scores 0; ask the learner "
-                              "to re-download their notebook from Jupyter and submit it again.", name))
+            flags.append(
+                flag(
+                    "unreadable",
+                    f"'{name}.ipynb' {problem}. It scores 0; ask the learner "
+                    "to re-download their notebook from Jupyter and submit it again.",
+                    name,
+                )
+            )
             continue
         if nb.nbformat < 4:
             version = nb.nbformat
             nbformat.write(nbformat.convert(nb, 4), path)
-            flags.append(flag("old-format", f"'{name}.ipynb' used notebook format {version}; "
-                              "it was upgraded to format 4 and graded.", name))
+            flags.append(
+                flag(
+                    "old-format",
+                    f"'{name}.ipynb' used notebook format {version}; it was upgraded to format 4 and graded.",
+                    name,
+                )
+            )
     for entry in sorted(os.listdir(folder)):
         stem, ext = os.path.splitext(entry)
         is_pkg = os.path.isdir(os.path.join(folder, entry)) and os.path.exists(
-            os.path.join(folder, entry, "__init__.py"))
+            os.path.join(folder, entry, "__init__.py")
+        )
         if (ext == ".py" or is_pkg) and _shadows(stem if ext == ".py" else entry):
             target = os.path.join(folder, entry)
             if is_pkg:
                 shutil.rmtree(target)
             else:
                 os.remove(target)
-            flags.append(flag("shadowing-module", f"the submission contains '{entry}', which would hide "
-                              f"the real '{stem}' module; it was not given to the kernel."))
+            flags.append(
+                flag(
+                    "shadowing-module",
+                    f"the submission contains '{entry}', which would hide "
+                    f"the real '{stem}' module; it was not given to the kernel.",
+                )
+            )
     return flags

@@ -29,6 +29,7 @@ runs the learner's function with the reference ``g`` in place of the learner's o
 
 Shapes are best all different (N=5, D=4, M=3, ...), so that a transposed result cannot pass.
 """
+
 import functools
 import importlib
 import inspect
@@ -41,7 +42,6 @@ import tomllib
 from collections.abc import Callable
 
 import numpy as np
-
 
 MAX_RESULT_BYTES = 16 * 1024**2
 # The kernel never reported (it was out of memory, or the check was sabotaged): the notebook's
@@ -135,7 +135,7 @@ def _save(dir_fd, stem, value, owner):
 
 # Runs in the learner's kernel after the notebook: call, convert to float, save. Everything the
 # learner could tamper with here only changes the numbers, which are judged outside.
-KERNEL_CODE = r'''
+KERNEL_CODE = r"""
 def __course_probe(folder):
     import importlib as _il, json as _json, os as _os, types as _types
     import numpy as _np
@@ -183,7 +183,7 @@ def __course_probe(folder):
     _json.dump(_out, open(_os.path.join(folder, "status.json"), "w"))
 __course_probe(%r)
 del __course_probe
-'''
+"""
 
 
 def prepare(folder: str, specs: list[dict], seed: int, owner: int | None = None) -> list[list]:
@@ -256,12 +256,15 @@ def _judge(dir_fd, specs, inputs):
 
 
 def _normal_lines(source):
-    return {ln.strip() for ln in source.splitlines() if len(ln.strip()) > 8 and not ln.strip().startswith("#")}
+    return {
+        ln.strip() for ln in source.splitlines() if len(ln.strip()) > 8 and not ln.strip().startswith("#")
+    }
 
 
 @functools.lru_cache(maxsize=1)
 def _reference_functions():
     import nanoprop
+
     out = {}
     for mod in vars(nanoprop).values():
         if inspect.ismodule(mod) and mod.__name__.startswith("nanoprop."):
@@ -274,8 +277,7 @@ def _reference_functions():
 def copied_from_reference(source: str, min_lines: int = 3) -> list[str]:
     """Names of nanoprop functions sharing at least ``min_lines`` distinctive lines with source."""
     mine = _normal_lines(source)
-    return sorted(name for name, lines in _reference_functions().items()
-                  if len(mine & lines) >= min_lines)
+    return sorted(name for name, lines in _reference_functions().items() if len(mine & lines) >= min_lines)
 
 
 def mentions_reference(source: str) -> bool:

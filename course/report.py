@@ -5,6 +5,7 @@ the grade distribution, the pass rate of each test, the most common feedback mes
 grading time per submission, and the flagged submissions with their reasons. Plots are
 matplotlib PNGs embedded in the page, so it is one self-contained file.
 """
+
 import base64
 import html
 import io
@@ -14,9 +15,9 @@ from collections import Counter
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from bookkit.style import PALETTE, use_course_style  # noqa: E402
+from bookkit.style import PALETTE, use_course_style
 
 
 def _png(fig):
@@ -42,8 +43,10 @@ def summarise(records: list[dict]) -> dict:
                     messages[t["message"]] += 1
     flagged = [(r["student"], f["message"]) for r in records for f in r["flags"]]
     return {
-        "graded": len(graded), "failed": len(records) - len(graded),
-        "scores": scores, "max_score": max((r["max_score"] for r in graded), default=0),
+        "graded": len(graded),
+        "failed": len(records) - len(graded),
+        "scores": scores,
+        "max_score": max((r["max_score"] for r in graded), default=0),
         "pass_rate": {k: p / t for k, (p, t) in sorted(per_test.items())},
         "messages": messages.most_common(10),
         "seconds": {r["student"]: r["seconds"] for r in records},
@@ -84,29 +87,44 @@ def render(assignment: str, s: dict) -> str:
     e = html.escape
     figs = _plots(s)
     mean = sum(s["scores"]) / len(s["scores"]) if s["scores"] else 0.0
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>Grading report: {e(assignment)}</title>"
-             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-             "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em;text-align:left}"
-             "img{max-width:100%}</style></head><body>",
-             f"<h1>Grading report: {e(assignment)}</h1>",
-             f"<p>{s['graded']} submissions graded, {s['failed']} could not be graded, "
-             f"mean score {mean:.2f} of {s['max_score']:g}, {len(s['flagged'])} flags.</p>"]
-    alts = {"grades": "Histogram of the scores", "tests": "Bar chart: pass rate of each test",
-            "time": "Bar chart: grading time of each submission",
-            "messages": "Bar chart: the most common messages of failed tests"}
-    titles = {"grades": "Grade distribution", "tests": "Pass rate of each test",
-              "messages": "Most common feedback messages", "time": "Grading time per submission"}
+    parts = [
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Grading report: {e(assignment)}</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em;text-align:left}"
+        "img{max-width:100%}</style></head><body>",
+        f"<h1>Grading report: {e(assignment)}</h1>",
+        f"<p>{s['graded']} submissions graded, {s['failed']} could not be graded, "
+        f"mean score {mean:.2f} of {s['max_score']:g}, {len(s['flagged'])} flags.</p>",
+    ]
+    alts = {
+        "grades": "Histogram of the scores",
+        "tests": "Bar chart: pass rate of each test",
+        "time": "Bar chart: grading time of each submission",
+        "messages": "Bar chart: the most common messages of failed tests",
+    }
+    titles = {
+        "grades": "Grade distribution",
+        "tests": "Pass rate of each test",
+        "messages": "Most common feedback messages",
+        "time": "Grading time per submission",
+    }
     for key in ("grades", "tests", "messages", "time"):
         if key in figs:
             parts.append(f"<h2>{titles[key]}</h2><img src='{figs[key]}' alt='{alts[key]}'>")
     if s["messages"]:
-        parts.append("<table><tr><th>message</th><th>count</th></tr>" + "".join(
-            f"<tr><td>{e(m)}</td><td>{n}</td></tr>" for m, n in s["messages"]) + "</table>")
+        parts.append(
+            "<table><tr><th>message</th><th>count</th></tr>"
+            + "".join(f"<tr><td>{e(m)}</td><td>{n}</td></tr>" for m, n in s["messages"])
+            + "</table>"
+        )
     parts.append("<h2>Flagged submissions</h2>")
     if s["flagged"]:
-        parts.append("<table><tr><th>student</th><th>reason</th></tr>" + "".join(
-            f"<tr><td>{e(st)}</td><td>{e(msg)}</td></tr>" for st, msg in s["flagged"]) + "</table>")
+        parts.append(
+            "<table><tr><th>student</th><th>reason</th></tr>"
+            + "".join(f"<tr><td>{e(st)}</td><td>{e(msg)}</td></tr>" for st, msg in s["flagged"])
+            + "</table>"
+        )
     else:
         parts.append("<p>None.</p>")
     parts.append("</body></html>")
@@ -116,11 +134,14 @@ def render(assignment: str, s: dict) -> str:
 def write_report(root: str, assignment: str, output: str) -> str:
     """Write the report on ``assignment`` of the course at ``root`` to ``output``; return its path."""
     from .autograde import Course, CourseError, load_records
+
     course = Course(root)
     course.notebooks(assignment)
     records = load_records(course, assignment)
     if not records:
-        raise CourseError(f"no grading records for '{assignment}': run `course autograde {assignment}` first.")
+        raise CourseError(
+            f"no grading records for '{assignment}': run `course autograde {assignment}` first."
+        )
     os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     with open(output, "w", encoding="utf-8") as fh:
         fh.write(render(assignment, summarise(records)))

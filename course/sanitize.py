@@ -6,6 +6,7 @@ is not graded: a duplicated cell whose metadata ``DeduplicateIds`` emptied, and 
 cell whose grade id the learner renamed. Both become plain cells (the learner's own code), so
 ``OverwriteCells`` (with ``add_missing_cells``) restores the real cells from the gradebook.
 """
+
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -28,6 +29,8 @@ class RepairMetadata(NbGraderPreprocessor):
             if not nbg or grade_id is None:
                 del cell.metadata["nbgrader"]
             elif grade_id not in known and (nbg.get("grade") or nbg.get("solution") or nbg.get("locked")):
-                self.log.warning("Cell with unknown grade id '%s' treated as the learner's own code", grade_id)
+                self.log.warning(
+                    "Cell with unknown grade id '%s' treated as the learner's own code", grade_id
+                )
                 del cell.metadata["nbgrader"]
         return nb, resources

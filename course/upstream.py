@@ -8,6 +8,7 @@ jupyter_client).
 
 Checked against the versions in ``requirements.lock`` (``CHECKED_WITH``).
 """
+
 import contextlib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +23,7 @@ def _shared_engine(url, **kw):
     the file again (so the file may be replaced between submissions), while the engine keeps the
     SQL it has compiled."""
     import sqlalchemy
+
     key = str(url)
     if key not in _ENGINES:
         _ENGINES[key] = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool, **kw)
@@ -38,6 +40,7 @@ def shared_engines() -> Iterator[None]:
     global ``create_engine(db_url, ...)``; nbgrader has no setting or argument for the engine.
     """
     import nbgrader.api
+
     original = nbgrader.api.create_engine
     nbgrader.api.create_engine = _shared_engine
     try:

@@ -9,6 +9,7 @@ autograded files) plus flags. The only state a worker keeps between jobs is its 
 Nothing it does touches the real course folder: the parent process merges the result into the
 real gradebook, so there is a single writer.
 """
+
 import copy
 import glob
 import hashlib
@@ -41,19 +42,20 @@ from .jail.kernels import KernelPool
 from .jail.sandbox import JAIL_WORK, Limits, detect
 from .upstream import shared_engines
 
-_LOCK = threading.Lock()       # one grading at a time per process (chdir, shared kernel pool)
+_LOCK = threading.Lock()  # one grading at a time per process (chdir, shared kernel pool)
 
 
 @dataclass(kw_only=True)
 class Job:
     """Everything needed to grade one submission, as plain data (it may travel to a cluster)."""
+
     assignment: str
     student: str
-    notebooks: list                 # the assignment's notebook names
-    gradebook: bytes                # a consistent copy of the course's gradebook
-    source_files: dict              # {relative path: bytes}: non-notebook files of the source
-    submission_files: dict          # {relative path: bytes}: the learner's folder
-    config: dict                    # the course's nbgrader config (a traitlets Config)
+    notebooks: list  # the assignment's notebook names
+    gradebook: bytes  # a consistent copy of the course's gradebook
+    source_files: dict  # {relative path: bytes}: non-notebook files of the source
+    submission_files: dict  # {relative path: bytes}: the learner's folder
+    config: dict  # the course's nbgrader config (a traitlets Config)
     source_directory: str = "source"
     limits: Limits = field(default_factory=Limits)
     allow_bwrap: bool = True
@@ -65,14 +67,15 @@ class Job:
 @dataclass(kw_only=True)
 class Result:
     """What grading one submission gave, for the parent process to merge and record."""
+
     assignment: str
     student: str
-    status: str                     # "graded" or "failed"
+    status: str  # "graded" or "failed"
     seconds: float = 0.0
     timestamp: object = None
-    notebooks: dict = field(default_factory=dict)   # {nb: {"grades", "comments", "late_penalty"}}
-    tests: dict = field(default_factory=dict)       # {nb: {grade_id: {"score","max","message"}}}
-    files: dict = field(default_factory=dict)       # {relative path: (bytes, mode)} autograded
+    notebooks: dict = field(default_factory=dict)  # {nb: {"grades", "comments", "late_penalty"}}
+    tests: dict = field(default_factory=dict)  # {nb: {grade_id: {"score","max","message"}}}
+    files: dict = field(default_factory=dict)  # {relative path: (bytes, mode)} autograded
     flags: list = field(default_factory=list)
     log: str = ""
     isolation: str = ""
@@ -114,14 +117,14 @@ _PROCESS_POOL = _ProcessPool()
 def warm_up(limits: Limits, allow_bwrap: bool = True, prestart: bool = True) -> None:
     """Worker initialiser: import everything and boot the first kernel before any job arrives."""
     from sqlalchemy.exc import SAWarning
+
     warnings.filterwarnings("ignore", category=SAWarning)  # noise from nbgrader's use of SQLAlchemy
     with _LOCK:
         _PROCESS_POOL.get(pool_key(limits, allow_bwrap, prestart))
 
 
 def _error(ename, evalue):
-    return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
-                                  traceback=[f"{ename}: {evalue}"])
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
 def _is_learner_cell(cell):
@@ -129,10 +132,13 @@ def _is_learner_cell(cell):
     return cell.metadata.get("nbgrader", {}).get("solution", False)
 
 
-_SIGNALS = {24: "it used more CPU time than allowed (CPU limit)",
-            11: "it crashed (segmentation fault)", 6: "it aborted (often: out of memory)",
-            9: "it was killed (memory limit or a limit of the sandbox)",
-            25: "it wrote a file larger than allowed (file size limit)"}
+_SIGNALS = {
+    24: "it used more CPU time than allowed (CPU limit)",
+    11: "it crashed (segmentation fault)",
+    6: "it aborted (often: out of memory)",
+    9: "it was killed (memory limit or a limit of the sandbox)",
+    25: "it wrote a file larger than allowed (file size limit)",
+}
 
 
 class SandboxedExecute(Execute):
@@ -152,8 +158,14 @@ class SandboxedExecute(Execute):
             self._kernel, self._stop_reason, self._out_bytes = kernel, None, 0
             notebook, limits = resources["nbgrader"]["notebook"], self.job.limits
             self._copy_files_in(resources["metadata"]["path"], kernel.sandbox.work, kernel.sandbox)
-            timer = threading.Timer(limits.notebook_timeout, self._stop_kernel, args=(
-                f"the notebook ran longer than {limits.notebook_timeout:g} s (time limit); it was stopped",))
+            timer = threading.Timer(
+                limits.notebook_timeout,
+                self._stop_kernel,
+                args=(
+                    f"the notebook ran longer than {limits.notebook_timeout:g} s (time limit); "
+                    "it was stopped",
+                ),
+            )
             timer.daemon = True
             timer.start()
             try:
@@ -185,16 +197,20 @@ class SandboxedExecute(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:
-            self._stop_kernel(f"a cell ran longer than the cell time limit ({self.timeout} s) "
-                              "and did not stop when interrupted")
+            self._stop_kernel(
+                f"a cell ran longer than the cell time limit ({self.timeout} s) "
+                "and did not stop when interrupted"
+            )
             cell.outputs.append(_error("KernelStopped", self._death()))
         except DeadKernelError:
             reason = self._death()
             cell.outputs.append(_error("KernelStopped", reason))
             self._stop_reason = self._stop_reason or reason
         except Exception as exc:  # e.g. garbled messages from a flooding kernel
-            self._stop_kernel("the kernel stopped answering properly (flooding its output can do "
-                              f"this) and was stopped ({exc.__class__.__name__}: {str(exc)[:60]})")
+            self._stop_kernel(
+                "the kernel stopped answering properly (flooding its output can do "
+                f"this) and was stopped ({exc.__class__.__name__}: {str(exc)[:60]})"
+            )
             cell.outputs.append(_error("KernelStopped", self._death()))
         return cell, resources
 
@@ -219,8 +235,10 @@ class SandboxedExecute(Execute):
             return "the kernel stopped: " + _SIGNALS[sig]
         if sig:
             return f"the kernel was stopped by signal {sig}"
-        return (f"the kernel exited (exit code {code}): the notebook called exit(), quit() "
-                "or os._exit(), which ends the kernel")
+        return (
+            f"the kernel exited (exit code {code}): the notebook called exit(), quit() "
+            "or os._exit(), which ends the kernel"
+        )
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -228,8 +246,9 @@ class SandboxedExecute(Execute):
         self._out_bytes += size + len(str(content.get("traceback", "")))
         limit = self.job.limits.max_output_bytes
         if self._out_bytes > limit:
-            self._stop_kernel(f"the notebook printed more than {limit // 1024} KiB "
-                              "of output (output limit); it was stopped")
+            self._stop_kernel(
+                f"the notebook printed more than {limit // 1024} KiB of output (output limit); it was stopped"
+            )
             return None
         return super().output(outs, msg, display_id, cell_index)
 
@@ -250,24 +269,46 @@ class SandboxedExecute(Execute):
     def _flag_stops(self, nb, notebook, kernel):
         if self._stop_reason or kernel.exit_status() is not None:
             self.flags.append(intake.flag("kernel-stopped", self._death(), notebook))
-        interrupted = sum(1 for c in nb.cells if c.cell_type == "code" and any(
-            o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in c.get("outputs", [])))
+        interrupted = sum(
+            1
+            for c in nb.cells
+            if c.cell_type == "code"
+            and any(o.get("ename") in ("KeyboardInterrupt", "CellTimeoutError") for o in c.get("outputs", []))
+        )
         if interrupted:
-            self.flags.append(intake.flag("cell-timeout", f"{interrupted} cell(s) ran past the cell time "
-                                          f"limit ({self.timeout} s) and were interrupted: an endless loop "
-                                          "or a long wait?", notebook))
+            self.flags.append(
+                intake.flag(
+                    "cell-timeout",
+                    f"{interrupted} cell(s) ran past the cell time "
+                    f"limit ({self.timeout} s) and were interrupted: an endless loop "
+                    "or a long wait?",
+                    notebook,
+                )
+            )
 
     def _probe(self, nb, notebook, kernel):
         specs = [s for s in self.job.probes if s.get("notebook", notebook) == notebook]
         learner_src = [c.source for c in nb.cells if c.cell_type == "code" and _is_learner_cell(c)]
         if any(probes.mentions_reference(src) for src in learner_src):
-            self.flags.append(intake.flag("uses-reference", "the learner's code mentions the reference "
-                                          "package 'nanoprop' (importing it is not allowed)", notebook))
+            self.flags.append(
+                intake.flag(
+                    "uses-reference",
+                    "the learner's code mentions the reference "
+                    "package 'nanoprop' (importing it is not allowed)",
+                    notebook,
+                )
+            )
         for src in learner_src:
             copied = probes.copied_from_reference(src)
             if copied:
-                self.flags.append(intake.flag("copied-reference", "the learner's code repeats lines of the "
-                                              f"reference ({', '.join(copied)}); check it by hand", notebook))
+                self.flags.append(
+                    intake.flag(
+                        "copied-reference",
+                        "the learner's code repeats lines of the "
+                        f"reference ({', '.join(copied)}); check it by hand",
+                        notebook,
+                    )
+                )
         if not specs:
             return
         verdicts = {}
@@ -278,7 +319,9 @@ class SandboxedExecute(Execute):
                 verdicts[i] = f"{spec['function']}: its code uses the reference package nanoprop"
         if alive:
             folder = os.path.join(kernel.sandbox.work, ".probe-" + os.urandom(6).hex())
-            inside = folder.replace(kernel.sandbox.work, JAIL_WORK) if kernel.sandbox.support.bwrap else folder
+            inside = (
+                folder.replace(kernel.sandbox.work, JAIL_WORK) if kernel.sandbox.support.bwrap else folder
+            )
             found = {i: probes.UNCHECKED for i in range(len(specs))}
             try:
                 inputs = probes.prepare(folder, specs, self.job.probe_seed, owner=kernel.sandbox.uid)
@@ -300,20 +343,34 @@ class SandboxedExecute(Execute):
             if not verdict:
                 continue
             if verdict == probes.UNCHECKED:
-                self.flags.append(intake.flag("unchecked", f"{specs[i]['function']} could not be checked "
-                                              "outside the kernel (it did not answer); its test result comes "
-                                              "from the notebook alone: look at it by hand", notebook))
+                self.flags.append(
+                    intake.flag(
+                        "unchecked",
+                        f"{specs[i]['function']} could not be checked "
+                        "outside the kernel (it did not answer); its test result comes "
+                        "from the notebook alone: look at it by hand",
+                        notebook,
+                    )
+                )
                 continue
-            guarded = [c for c in nb.cells if c.cell_type == "code"
-                       and c.metadata.get("nbgrader", {}).get("grade")
-                       and c.metadata["nbgrader"].get("grade_id") in specs[i].get("grade_ids", [])]
+            guarded = [
+                c
+                for c in nb.cells
+                if c.cell_type == "code"
+                and c.metadata.get("nbgrader", {}).get("grade")
+                and c.metadata["nbgrader"].get("grade_id") in specs[i].get("grade_ids", [])
+            ]
             passing = [c for c in guarded if not any(o.get("output_type") == "error" for o in c.outputs)]
             if not passing:
                 continue  # the notebook's own tests already fail: nothing to overturn
             self.flags.append(intake.flag("outside-check", "outside the kernel, " + verdict, notebook))
             for cell in passing:
-                cell.outputs.append(_error("OutsideCheckFailed", verdict + " (checked by the grader "
-                                           "outside the notebook, on inputs it chose)"))
+                cell.outputs.append(
+                    _error(
+                        "OutsideCheckFailed",
+                        verdict + " (checked by the grader outside the notebook, on inputs it chose)",
+                    )
+                )
 
 
 def _write_tree(base, files):
@@ -469,14 +526,21 @@ def _collect(result, job, cfg, root):
         result.timestamp = sub.timestamp
         for snb in sub.notebooks:
             result.notebooks[snb.name] = {
-                "grades": {g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade}
-                           for g in snb.grades},
+                "grades": {
+                    g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade}
+                    for g in snb.grades
+                },
                 "comments": {c.name: c.auto_comment for c in snb.comments},
                 "late_penalty": snb.late_submission_penalty,
             }
-            result.tests[snb.name] = {g.name: {"score": g.auto_score, "max": g.max_score,
-                                               "message": "the notebook was missing or unreadable"}
-                                      for g in snb.grades}
+            result.tests[snb.name] = {
+                g.name: {
+                    "score": g.auto_score,
+                    "max": g.max_score,
+                    "message": "the notebook was missing or unreadable",
+                }
+                for g in snb.grades
+            }
     outdir = os.path.join(root, "autograded", job.student, job.assignment)
     for dirpath, _, filenames in os.walk(outdir):
         for name in filenames:

@@ -1,14 +1,15 @@
 """Helpers for the tests of the built book (`make book` -> _build/html).
 
-    BOOK                  the built site
-    require_book()        fail with an actionable message when the book has not been built
-    toc_docnames()        every page _toc.yml lists (intro, chapters/01_backprop, ...)
-    load_tool(name)       a module of tools/
-    built_pages()         every HTML page of the built site, as paths relative to BOOK
-    chapter_pages()       the built pages of the chapters (chapters/*.html)
-    widget_state(html)    the saved ipywidgets state of a page: {model_id: {model_name, state}}
-    serve(root)           a context manager serving a folder over http://127.0.0.1:<free port>/
+BOOK                  the built site
+require_book()        fail with an actionable message when the book has not been built
+toc_docnames()        every page _toc.yml lists (intro, chapters/01_backprop, ...)
+load_tool(name)       a module of tools/
+built_pages()         every HTML page of the built site, as paths relative to BOOK
+chapter_pages()       the built pages of the chapters (chapters/*.html)
+widget_state(html)    the saved ipywidgets state of a page: {model_id: {model_name, state}}
+serve(root)           a context manager serving a folder over http://127.0.0.1:<free port>/
 """
+
 import contextlib
 import functools
 import http.server
@@ -23,14 +24,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "_build" / "html"
 
-WIDGET_STATE = re.compile(
-    r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
+WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
 
 
 def require_book():
     if not (BOOK / "index.html").is_file():
-        pytest.fail(f"The built book is missing ({BOOK / 'index.html'}): run `make book` first "
-                    "(`make test` builds it before testing).")
+        pytest.fail(
+            f"The built book is missing ({BOOK / 'index.html'}): run `make book` first "
+            "(`make test` builds it before testing)."
+        )
     return BOOK
 
 
@@ -48,8 +50,11 @@ def built_pages():
     """Every HTML page of the built site (not the theme's or widgets' static files)."""
     if not BOOK.is_dir():
         return []
-    return sorted(str(p.relative_to(BOOK)) for p in BOOK.rglob("*.html")
-                  if not p.relative_to(BOOK).parts[0].startswith("_"))
+    return sorted(
+        str(p.relative_to(BOOK))
+        for p in BOOK.rglob("*.html")
+        if not p.relative_to(BOOK).parts[0].startswith("_")
+    )
 
 
 def chapter_pages():

@@ -5,6 +5,7 @@ fixture would be built once per worker. ``built_once`` builds it in the folder t
 of the run share, under a file lock: the first worker to get there builds, the others wait (or,
 without ``wait``, go and do something else) and read what it built.
 """
+
 import fcntl
 import json
 import os

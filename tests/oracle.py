@@ -9,6 +9,7 @@ checks them against closed forms).
     assert_gradient_close(got, want, what)   an array (a gradient, mostly) against the one it should be
     check_backward(forward, backward, *xs)   a ``*_forward`` / ``*_backward`` pair, in one line
 """
+
 import inspect
 
 import numpy as np

@@ -3,6 +3,7 @@
 A learner's function is stood in for by plain Python functions: right ones, ones with a
 seeded mistake (each must get its diagnosis), and ones that try to pass by calling nanoprop.
 """
+
 import sys
 import types
 from pathlib import Path
@@ -10,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import nanoprop
 import checks
+import nanoprop
 from checks import MESSAGES, Mistake
 
 
@@ -27,12 +28,17 @@ def learner_copy(module, edit=None, filename="<learner>"):
         assert source.count(old) == 1, old
         source = source.replace(old, new)
     namespace = {"__name__": "learner"}
-    exec(compile(source.replace("from .activations import", "from nanoprop.activations import"),
-                 filename, "exec"), namespace)
+    exec(
+        compile(
+            source.replace("from .activations import", "from nanoprop.activations import"), filename, "exec"
+        ),
+        namespace,
+    )
     return types.SimpleNamespace(**namespace)
 
 
 # --- played fair? ---------------------------------------------------------------------------
+
 
 def test_own_code_passes():
     mine = learner_copy(nanoprop.layers)
@@ -62,10 +68,13 @@ def test_calling_the_reference_through_sys_modules_is_caught():
 
 def test_a_closure_a_default_or_borrowed_code_is_caught():
     ref = nanoprop.relu
+
     def in_closure(z):
         return ref(z)
+
     def in_default(z, f=nanoprop.relu):
         return f(z)
+
     borrowed = types.FunctionType(nanoprop.relu.__code__, {"np": np}, "relu")
     for fn in (in_closure, in_default, borrowed):
         with mistake("calls_reference"):
@@ -74,7 +83,10 @@ def test_a_closure_a_default_or_borrowed_code_is_caught():
 
 def test_switching_the_call_watcher_off_is_caught():
     namespace = {"sys": sys}
-    exec("def relu(z):\n    sys.setprofile(None)\n    return sys.modules[''.join(['nano', 'prop'])].relu(z)\n", namespace)
+    exec(
+        "def relu(z):\n    sys.setprofile(None)\n    return sys.modules[''.join(['nano', 'prop'])].relu(z)\n",
+        namespace,
+    )
     with pytest.raises(Mistake, match="switched off"):
         checks.call(namespace["relu"], np.ones(3))
 
@@ -92,10 +104,12 @@ def test_allowed_reference_code_is_not_held_against_the_learner():
 
 # --- inputs, warnings, missing code ---------------------------------------------------------
 
+
 def test_changing_an_input_in_place_is_caught():
     def relu(z):
         z[z < 0] = 0
         return z
+
     with pytest.raises(Mistake, match="changed its input `z` in place"):
         checks.call(relu, np.array([-1.0, 2.0]))
 
@@ -103,6 +117,7 @@ def test_changing_an_input_in_place_is_caught():
 def test_a_numpy_warning_becomes_a_message():
     def sigmoid(z):
         return 1 / (1 + np.exp(-z))
+
     with mistake("warning"):
         checks.call(sigmoid, np.array([-1000.0]))
 
@@ -110,6 +125,7 @@ def test_a_numpy_warning_becomes_a_message():
 def test_an_unwritten_function_says_so():
     def f(z):
         raise NotImplementedError()
+
     with mistake("not_written"):
         checks.call(f, 1.0)
 
@@ -119,19 +135,22 @@ def test_an_unwritten_function_says_so():
 WANT = np.array([[1.0, -2.0, 3.0], [0.5, 0.0, -1.0]])
 
 
-@pytest.mark.parametrize("got, kwargs, key", [
-    (-WANT, {}, "sign"),
-    (WANT.T, {"like": ("W", WANT.shape)}, "transposed"),
-    (WANT * 4, {"batch": 4}, "missing_average"),
-    (WANT / 4, {"batch": 4}, "double_average"),
-    (WANT.astype(int), {}, "dtype"),
-    (WANT.astype(np.float32), {}, "dtype"),
-    (np.where(WANT > 2, np.nan, WANT), {}, "not_finite"),
-    (np.maximum(WANT, 0), {"hints": ("last_activation",)}, "last_activation"),
-    (WANT - np.array([0.5, 1.0, -1.0]), {"hints": ("bias_forgotten",)}, "bias_forgotten"),
-    (WANT + 1e-3, {}, "mismatch"),
-    ([[1.0]], {}, "not_array"),
-])
+@pytest.mark.parametrize(
+    "got, kwargs, key",
+    [
+        (-WANT, {}, "sign"),
+        (WANT.T, {"like": ("W", WANT.shape)}, "transposed"),
+        (WANT * 4, {"batch": 4}, "missing_average"),
+        (WANT / 4, {"batch": 4}, "double_average"),
+        (WANT.astype(int), {}, "dtype"),
+        (WANT.astype(np.float32), {}, "dtype"),
+        (np.where(WANT > 2, np.nan, WANT), {}, "not_finite"),
+        (np.maximum(WANT, 0), {"hints": ("last_activation",)}, "last_activation"),
+        (WANT - np.array([0.5, 1.0, -1.0]), {"hints": ("bias_forgotten",)}, "bias_forgotten"),
+        (WANT + 1e-3, {}, "mismatch"),
+        ([[1.0]], {}, "not_array"),
+    ],
+)
 def test_each_mistake_gets_its_diagnosis(got, kwargs, key):
     with mistake(key):
         checks.assert_result(np.asarray(got) if key != "not_array" else got, WANT, "dW", **kwargs)
@@ -166,6 +185,7 @@ def test_wrong_derivatives_are_explained():
     def sigmoid_prime(z):
         s = nanoprop.sigmoid(z)
         return s * (1 + s)
+
     namespace = {"np": np}
     exec("def sigmoid_prime(z):\n    s = 1 / (1 + np.exp(-z))\n    return s * (1 + s)\n", namespace)
     with pytest.raises(Mistake, match="not the derivative of sigmoid"):
@@ -173,28 +193,37 @@ def test_wrong_derivatives_are_explained():
     exec("def relu_backward(dout, cache):\n    return dout * (cache < 0)\n", namespace)
     x = np.array([-1.0, 2.0])
     with pytest.raises(Mistake, match="derivative of relu"):
-        checks.check_activation_backward(namespace["relu_backward"], x, np.ones(2), x, "relu", "relu_backward")
+        checks.check_activation_backward(
+            namespace["relu_backward"], x, np.ones(2), x, "relu", "relu_backward"
+        )
 
 
 def test_reference_layers_pass_the_numeric_gradient_check():
     mine = learner_copy(nanoprop.layers)
     rng = np.random.default_rng(0)
-    x, W, b, dout = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2), rng.normal(size=(4, 2))
+    x, W, b, dout = (
+        rng.normal(size=(4, 3)),
+        rng.normal(size=(3, 2)),
+        rng.normal(size=2),
+        rng.normal(size=(4, 2)),
+    )
     grads = checks.call(mine.affine_backward, dout, (x, W))
-    checks.check_gradients(grads, lambda x, W, b: np.sum(mine.affine_forward(x, W, b)[0] * dout),
-                           [x, W, b], ["dx", "dW", "db"])
+    checks.check_gradients(
+        grads, lambda x, W, b: np.sum(mine.affine_forward(x, W, b)[0] * dout), [x, W, b], ["dx", "dW", "db"]
+    )
 
 
 def test_numerical_gradients_are_the_checks_own(monkeypatch):
     def not_this(*args, **kwargs):
         raise AssertionError("checks used nanoprop's numerical_gradient")
+
     monkeypatch.setattr(nanoprop, "numerical_gradient", not_this)
     monkeypatch.setattr(nanoprop.gradcheck, "numerical_gradient", not_this)
     a, b = np.array([[1.0, -2.0]]), np.array([0.5, 3.0])
     before = (a.copy(), b.copy())
-    da, db = checks.numerical_gradients(lambda a, b: np.sum(a ** 2 * b), [a, b])
+    da, db = checks.numerical_gradients(lambda a, b: np.sum(a**2 * b), [a, b])
     np.testing.assert_allclose(da, 2 * a * b, rtol=1e-8)
-    np.testing.assert_allclose(db, np.sum(a ** 2, axis=0), rtol=1e-8)
+    np.testing.assert_allclose(db, np.sum(a**2, axis=0), rtol=1e-8)
     assert np.array_equal(a, before[0]) and np.array_equal(b, before[1])
     z = np.linspace(-2, 2, 6).reshape(2, 3)
     slope = checks.numerical_derivative(np.tanh, z)
@@ -206,6 +235,7 @@ def test_numerical_gradients_are_the_checks_own(monkeypatch):
 
 
 # --- the autograd engine ---------------------------------------------------------------------
+
 
 def engine(edit=None):
     return learner_copy(nanoprop.engine, edit).Value
@@ -224,8 +254,12 @@ def test_engine_mistakes_are_diagnosed():
     swapped = engine(("self.grad += other.data * out.grad", "self.grad += self.data * out.grad"))
     with mistake("local_derivative"):
         checks.check_local_gradient(swapped, lambda a, b: a * b, [2.0, -3.0], "c = a * b")
-    overwrites = engine(("self.grad += out.grad\n            other.grad += out.grad",
-                         "self.grad = out.grad\n            other.grad = out.grad"))
+    overwrites = engine(
+        (
+            "self.grad += out.grad\n            other.grad += out.grad",
+            "self.grad = out.grad\n            other.grad = out.grad",
+        )
+    )
     with mistake("not_accumulated"):
         checks.check_reused_input(overwrites, lambda a: a + a, lambda a, b: a + b, 2.0, "c = a + a")
     with mistake("not_accumulated"):
@@ -237,10 +271,13 @@ def test_engine_mistakes_are_diagnosed():
 
 # --- training and recurrent networks ----------------------------------------------------------
 
+
 def test_minibatch_mistakes_are_diagnosed():
     good = learner_copy(nanoprop.optim)
     checks.check_minibatches(good.minibatches, n=10, batch_size=4)
-    drops = learner_copy(nanoprop.optim, ("range(0, len(X), batch_size)", "range(0, len(X) - batch_size + 1, batch_size)"))
+    drops = learner_copy(
+        nanoprop.optim, ("range(0, len(X), batch_size)", "range(0, len(X) - batch_size + 1, batch_size)")
+    )
     with mistake("not_every_example"):
         checks.check_minibatches(drops.minibatches, n=10, batch_size=4)
     ordered = learner_copy(nanoprop.optim, ("order = rng.permutation(len(X))", "order = np.arange(len(X))"))
@@ -257,12 +294,16 @@ def test_bptt_mistakes_are_diagnosed():
     dh = rng.normal(size=(2, 4, 2))
     right = learner_copy(nanoprop.rnn)
     checks.check_rnn_backward(right.rnn_backward, *args, dh)
-    no_flow = learner_copy(nanoprop.rnn, ("rnn_step_backward(dh[:, t] + dh_next, cache[t])",
-                                          "rnn_step_backward(dh[:, t], cache[t])"))
+    no_flow = learner_copy(
+        nanoprop.rnn,
+        ("rnn_step_backward(dh[:, t] + dh_next, cache[t])", "rnn_step_backward(dh[:, t], cache[t])"),
+    )
     with mistake("no_time_flow"):
         checks.check_rnn_backward(no_flow.rnn_backward, *args, dh)
-    one_step = learner_copy(nanoprop.rnn, ("dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t",
-                                           "dWx, dWh, db = dWx_t, dWh_t, db_t"))
+    one_step = learner_copy(
+        nanoprop.rnn,
+        ("dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t", "dWx, dWh, db = dWx_t, dWh_t, db_t"),
+    )
     with mistake("not_summed_over_time"):
         checks.check_rnn_backward(one_step.rnn_backward, *args, dh)
 
@@ -272,7 +313,7 @@ def test_rebind_grades_one_function_with_the_reference_in_place_of_others():
     exec("def helper(x):\n    return x + 1\n\ndef outer(x):\n    return helper(x) * 2\n", namespace)
     assert namespace["outer"](1) == 4
     assert checks.rebind(namespace["outer"], helper=lambda x: x)(1) == 2
-    assert namespace["outer"](1) == 4            # the original is untouched
+    assert namespace["outer"](1) == 4  # the original is untouched
 
 
 def test_with_reference_layers_rebinds_the_activation_table():
@@ -280,4 +321,4 @@ def test_with_reference_layers_rebinds_the_activation_table():
     exec("def layers(name):\n    return ACTIVATION_LAYERS[name]\n", namespace)
     wired = checks.with_reference_layers(namespace["layers"])
     assert wired("tanh") == nanoprop.network.ACTIVATION_LAYERS["tanh"]
-    assert namespace["ACTIVATION_LAYERS"] == {"relu": (None, None)}      # the learner's, untouched
+    assert namespace["ACTIVATION_LAYERS"] == {"relu": (None, None)}  # the learner's, untouched

@@ -1,4 +1,5 @@
 """The demo class: generated fairly, and graded end to end by the plain nbgrader workflow."""
+
 import re
 from collections import Counter
 from pathlib import Path
@@ -21,9 +22,13 @@ def test_the_class_is_seeded_and_mixed():
     for a in demo.ASSIGNMENTS:
         kinds = Counter(work[s.id, a].kind for s in students)
         assert set(kinds) >= {"complete", "buggy", "blank", "missing"}, (a, kinds)
-        assert kinds["partial"] or len(demo.solution_cells(demo.read_notebook(
-            ROOT / "assignments" / a / f"{a}.ipynb"))) < 2
-        assert all(work[s.id, a].mutant in catalogue.get(a).bugs for s in students if work[s.id, a].kind == "buggy")
+        assert (
+            kinds["partial"]
+            or len(demo.solution_cells(demo.read_notebook(ROOT / "assignments" / a / f"{a}.ipynb"))) < 2
+        )
+        assert all(
+            work[s.id, a].mutant in catalogue.get(a).bugs for s in students if work[s.id, a].kind == "buggy"
+        )
 
 
 def test_expected_scores_follow_what_each_test_needs():
@@ -36,7 +41,9 @@ def test_expected_scores_follow_what_each_test_needs():
     assert 0 < only_mse < full
     assert demo.expected_score(nb, demo.Work("partial", ("mse_loss",), None)) == only_mse
     m = catalogue.get("a3_loss").bugs[0]
-    assert demo.expected_score(nb, demo.Work("buggy", tuple(cells), m)) == full - sum(tests[g][0] for g in m.lost)
+    assert demo.expected_score(nb, demo.Work("buggy", tuple(cells), m)) == full - sum(
+        tests[g][0] for g in m.lost
+    )
 
 
 def test_lms_file_names_are_read_back_by_the_configured_pattern():
@@ -48,18 +55,26 @@ def test_lms_file_names_are_read_back_by_the_configured_pattern():
     for k in range(0, 5000, 7):
         match = re.match(pattern, demo.lms_name("a1_neuron", f"s{k:03d}", k))
         assert match["student_id"] == f"s{k:03d}" and match["file_id"] == "a1_neuron"
-        stamps.add(parse_utc(match["timestamp"]))          # what zip_collect does with it
+        stamps.add(parse_utc(match["timestamp"]))  # what zip_collect does with it
     assert len(stamps) == len(range(0, 5000, 7))
 
 
 def test_a_submission_fills_only_the_chosen_cells():
     source = demo.read_notebook(ROOT / "assignments" / "a2_forward" / "a2_forward.ipynb")
-    release = {"cells": [dict(c, source="# YOUR CODE HERE\nraise NotImplementedError()")
-                         if c["metadata"].get("nbgrader", {}).get("solution") else c
-                         for c in source["cells"]]}
+    release = {
+        "cells": [
+            dict(c, source="# YOUR CODE HERE\nraise NotImplementedError()")
+            if c["metadata"].get("nbgrader", {}).get("solution")
+            else c
+            for c in source["cells"]
+        ]
+    }
     nb = demo.submission(source, release, demo.Work("partial", ("affine_forward",), None))
-    filled = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
-              if c["metadata"].get("nbgrader", {}).get("solution") and "NotImplementedError" not in c["source"]]
+    filled = [
+        c["metadata"]["nbgrader"]["grade_id"]
+        for c in nb["cells"]
+        if c["metadata"].get("nbgrader", {}).get("solution") and "NotImplementedError" not in c["source"]
+    ]
     assert filled == ["affine_forward"]
 
 
@@ -70,7 +85,9 @@ def test_demo_class_pipeline_exports_the_expected_grades(tmp_path, capsys):
     """30 generated students, one assignment, the whole plain-nbgrader workflow (`make grade`
     runs it on every assignment)."""
     course_dir = tmp_path / "demo"
-    status = demo.main(["--students", "30", "--seed", "1", "--assignments", "a1_neuron", "--dir", str(course_dir)])
+    status = demo.main(
+        ["--students", "30", "--seed", "1", "--assignments", "a1_neuron", "--dir", str(course_dir)]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     assert "Every exported score matches" in out

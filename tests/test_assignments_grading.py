@@ -6,6 +6,7 @@ assignments are graded in two groups, each once per test run in its own folder: 
 test worker to need a group grades it (holding a file lock), any other worker waits and
 reads the same results, so the two groups can be graded side by side on two workers.
 """
+
 import os
 import re
 import subprocess
@@ -13,26 +14,32 @@ import sys
 from pathlib import Path
 
 import pytest
+from once import built_once
 
 import checks
 from tools import assignments as catalogue
 from tools import demo_class as demo
-from once import built_once
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = demo.ASSIGNMENTS
 # Graded by nbgrader: the first three mutants of each assignment and the one that calls
 # nanoprop. (tests/test_assignments_mutants.py checks every mutant, in-process.)
-MUTANTS = [m for a in ASSIGNMENTS for i, m in enumerate(catalogue.get(a).bugs)
-           if i < 3 or m.message == "calls_reference"]
+MUTANTS = [
+    m
+    for a in ASSIGNMENTS
+    for i, m in enumerate(catalogue.get(a).bugs)
+    if i < 3 or m.message == "calls_reference"
+]
 
 
 def balanced_groups(assignments, n=2):
     """The assignments split into ``n`` groups of about the same grading work (one per test
     worker): the notebooks to grade times the test cells in each, largest first to the lightest."""
+
     def work(a):
-        graded = 2 + sum(m.assignment == a for m in MUTANTS)        # the solution, the blank, the bugs
+        graded = 2 + sum(m.assignment == a for m in MUTANTS)  # the solution, the blank, the bugs
         return graded * len(demo.test_cells(catalogue.get(a).read_notebook()))
+
     groups = [[] for _ in range(n)]
     for a in sorted(assignments, key=work, reverse=True):
         min(groups, key=lambda g: sum(map(work, g))).append(a)
@@ -52,46 +59,66 @@ def _student_id(i):
 def by_group(values, assignment_of=lambda v: v, ids=None):
     """Parameters ordered group by group (and marked with their group for --dist loadgroup)."""
     values = sorted(values, key=lambda v: GROUP_OF[assignment_of(v)])
-    return [pytest.param(v, id=ids(v) if ids else None,
-                         marks=pytest.mark.xdist_group(f"grading-{GROUP_OF[assignment_of(v)]}"))
-            for v in values]
+    return [
+        pytest.param(
+            v,
+            id=ids(v) if ids else None,
+            marks=pytest.mark.xdist_group(f"grading-{GROUP_OF[assignment_of(v)]}"),
+        )
+        for v in values
+    ]
 
 
 def validity_class(assignments):
     """The special students and their work: solution, blank and one per graded mutant."""
-    students = [demo.Student("solution", "Sol", "Ution", "sol@example.edu"),
-                demo.Student("blank", "Bl", "Ank", "blank@example.edu")]
-    students += [demo.Student(_student_id(i), "Mu", m.name, f"m{i}@example.edu")
-                 for i, m in enumerate(MUTANTS) if m.assignment in assignments]
+    students = [
+        demo.Student("solution", "Sol", "Ution", "sol@example.edu"),
+        demo.Student("blank", "Bl", "Ank", "blank@example.edu"),
+    ]
+    students += [
+        demo.Student(_student_id(i), "Mu", m.name, f"m{i}@example.edu")
+        for i, m in enumerate(MUTANTS)
+        if m.assignment in assignments
+    ]
     work = {}
     for a in assignments:
         cells = tuple(demo.solution_cells(demo.read_notebook(ROOT / "assignments" / a / f"{a}.ipynb")))
         work["solution", a] = demo.Work("complete", cells, None)
         work["blank", a] = demo.Work("blank", (), None)
         for i, m in enumerate(MUTANTS):
-            work[_student_id(i), a] = (demo.Work("buggy", cells, m) if m.assignment == a
-                                       else demo.Work("missing", (), None))
+            work[_student_id(i), a] = (
+                demo.Work("buggy", cells, m) if m.assignment == a else demo.Work("missing", (), None)
+            )
     return students, work
 
 
 @pytest.fixture(scope="session")
 def grading_results(tmp_path_factory):
     """results(assignment) -> (course folder, work, exported grades) of its group."""
+
     def grade(group, wait):
         """Grade the group once per test run (see ``once``); without wait, None if another
         worker is grading it."""
+
         def build(folder):
             assignments = [a for a in GROUPS[group] if a in ASSIGNMENTS]
             students, work = validity_class(assignments)
-            exported = demo.grade_class(demo.make_course(folder / "course", assignments), students,
-                                        work, assignments, feedback_for="blank", via_lms=False)
+            exported = demo.grade_class(
+                demo.make_course(folder / "course", assignments),
+                students,
+                work,
+                assignments,
+                feedback_for="blank",
+                via_lms=False,
+            )
             return [[s, a, x] for (s, a), x in exported.items()]
+
         return built_once(tmp_path_factory, f"assignment-validity-{group}", build, wait)
 
     def results(assignment):
         group = GROUP_OF[assignment]
         done = grade(group, wait=False)
-        if done is None:                    # another worker is grading it: grade the others meanwhile
+        if done is None:  # another worker is grading it: grade the others meanwhile
             for other in range(len(GROUPS)):
                 if other != group:
                     grade(other, wait=False)
@@ -99,6 +126,7 @@ def grading_results(tmp_path_factory):
         folder, exported = done
         _, work = validity_class([a for a in GROUPS[group] if a in ASSIGNMENTS])
         return folder / "course", work, {(s, a): x for s, a, x in exported}
+
     return results
 
 
@@ -118,8 +146,12 @@ def failing_tests(nb):
 
 
 def max_score(assignment):
-    return sum(p for p, _ in demo.test_cells(demo.read_notebook(
-        ROOT / "assignments" / assignment / f"{assignment}.ipynb")).values())
+    return sum(
+        p
+        for p, _ in demo.test_cells(
+            demo.read_notebook(ROOT / "assignments" / assignment / f"{assignment}.ipynb")
+        ).values()
+    )
 
 
 @pytest.mark.parametrize("assignment", by_group(ASSIGNMENTS))
@@ -147,7 +179,7 @@ def test_mutant_loses_exactly_the_broken_part(grading_results, mutant):
     student = _student_id(MUTANTS.index(mutant))
     failing = failing_tests(autograded(course_dir, student, mutant.assignment))
     assert set(failing) == mutant.lost
-    for grade_id, text in failing.items():          # every failure is explained to the learner
+    for grade_id, text in failing.items():  # every failure is explained to the learner
         assert "Mistake: " in text, f"{grade_id} failed without a diagnosis: {text[-800:]}"
     assert any(checks.MESSAGES[mutant.message] in text for text in failing.values()), failing
     nb = demo.read_notebook(ROOT / "assignments" / mutant.assignment / f"{mutant.assignment}.ipynb")
@@ -181,7 +213,7 @@ def test_feedback_shows_no_hidden_test_code(grading_results, assignment):
     course_dir, _, _ = grading_results(assignment)
     html = (Path(course_dir) / "feedback" / "blank" / assignment / f"{assignment}.html").read_text()
     assert "HIDDEN TESTS" not in html and "compare_with_reference" not in html
-    assert checks.MESSAGES["not_written"] in html       # the learner still reads the message
+    assert checks.MESSAGES["not_written"] in html  # the learner still reads the message
 
 
 @pytest.mark.parametrize("assignment", by_group(["a1_neuron", "a6_training"]))
@@ -214,11 +246,23 @@ def test_jupyterlab_serves_the_release_and_its_validate_button_passes(grading_re
     token = secrets.token_hex(16)
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     log = open(Path(course_dir).parent / "jupyterlab.log", "w")
-    as_root = ["--allow-root"] if os.getuid() == 0 else []      # as `make lab` does
+    as_root = ["--allow-root"] if os.getuid() == 0 else []  # as `make lab` does
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}",
-         "--ip=127.0.0.1", f"--ServerApp.token={token}", f"--ServerApp.root_dir={course_dir}", *as_root],
-        cwd=course_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(Path(sys.executable).parent / "jupyter"),
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--ServerApp.token={token}",
+            f"--ServerApp.root_dir={course_dir}",
+            *as_root,
+        ],
+        cwd=course_dir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
 
     def request(path, data=None):
@@ -227,7 +271,7 @@ def test_jupyterlab_serves_the_release_and_its_validate_button_passes(grading_re
             return response.status, response.read().decode()
 
     try:
-        for _ in range(600):                      # the server needs a few seconds to start
+        for _ in range(600):  # the server needs a few seconds to start
             try:
                 request("/api/status")
                 break
@@ -238,7 +282,9 @@ def test_jupyterlab_serves_the_release_and_its_validate_button_passes(grading_re
         assert status == 200 and "JupyterLab" in page
         status, body = request(f"/api/contents/release/{assignment}/{assignment}.ipynb")
         assert _json.loads(body)["type"] == "notebook"
-        _, body = request("/nbgrader_version?version=" + urllib.parse.quote(__import__("nbgrader").__version__))
+        _, body = request(
+            "/nbgrader_version?version=" + urllib.parse.quote(__import__("nbgrader").__version__)
+        )
         assert _json.loads(body)["success"] is True
         path = f"submitted/solution/{assignment}/{assignment}.ipynb"
         _, body = request("/assignments/validate", data=urllib.parse.urlencode({"path": path}).encode())

@@ -3,6 +3,7 @@ namespace (as a kernel would), and exactly the mutant's tests must fail, each wi
 diagnosis. Seconds for all of them; the nbgrader grading of a selection is in
 test_assignments_grading.py.
 """
+
 import contextlib
 import io
 from pathlib import Path
@@ -28,7 +29,7 @@ def run_cells(nb, namespace=None):
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(cell["source"], f"<cell {meta.get('grade_id')}>", "exec"), namespace)
-        except Exception as error:          # a failing test cell, as nbgrader would score it
+        except Exception as error:  # a failing test cell, as nbgrader would score it
             assert meta.get("grade"), f"non-test cell {meta.get('grade_id')} fails: {error!r}"
             failures[meta["grade_id"]] = f"{type(error).__name__}: {error}"
     return failures

@@ -2,6 +2,7 @@
 alone in a temporary place, is discovered, built, released without its authoring files and graded
 (its solution full marks, its blank zero, its seeded bug exactly the points of what it breaks), and
 its outside checks hold in the hardened grader."""
+
 import csv
 import json
 
@@ -55,11 +56,11 @@ checks.ok()
 FILES = {
     "source.py": SOURCE,
     "assignment.toml": 'title = "Assignment 8: the rectifier again"\nsummary = "`relu`, `relu_twice`"\n'
-                       'chapters = ["02_neuron"]\nbonus = true\n',
-    "bugs.toml": "[[bug]]\nname = \"relu_twice_negates\"\ncell = \"relu_twice\"\nold = 'return relu(relu(z))'\n"
-                 "new = 'return relu(-relu(z))'\nlost = [\"test_relu_twice\"]\nmessage = \"mismatch\"\n",
+    'chapters = ["02_neuron"]\nbonus = true\n',
+    "bugs.toml": '[[bug]]\nname = "relu_twice_negates"\ncell = "relu_twice"\nold = \'return relu(relu(z))\'\n'
+    'new = \'return relu(-relu(z))\'\nlost = ["test_relu_twice"]\nmessage = "mismatch"\n',
     "probes.toml": '[[probe]]\nfunction = "relu"\nreference = "nanoprop.relu"\nargs = [{ normal = [6, 5] }]\n'
-                   'grade_ids = ["test_relu"]\n',
+    'grade_ids = ["test_relu"]\n',
 }
 
 
@@ -79,23 +80,37 @@ def test_a_new_assignment_folder_is_all_it_takes(new_assignment, tmp_path):
     assert found.notebook.is_file()
     (bug,) = found.bugs
 
-    students = [demo.Student("solution", "Sol", "Ution", "sol@example.edu"),
-                demo.Student("blank", "Bl", "Ank", "blank@example.edu"),
-                demo.Student("buggy", "Bu", "Ggy", "bug@example.edu"),
-                demo.Student("fitted", "Fi", "Tted", "fit@example.edu")]
+    students = [
+        demo.Student("solution", "Sol", "Ution", "sol@example.edu"),
+        demo.Student("blank", "Bl", "Ank", "blank@example.edu"),
+        demo.Student("buggy", "Bu", "Ggy", "bug@example.edu"),
+        demo.Student("fitted", "Fi", "Tted", "fit@example.edu"),
+    ]
     # right only on inputs as small as the notebook's tests: plain nbgrader cannot tell
-    fitted = catalogue.Bug(NAME, "fitted_to_the_tests", "relu", "return np.maximum(z, 0.0)",
-                           "return np.maximum(z, 0.0) if np.size(z) <= 3 else z", frozenset(), "mismatch")
+    fitted = catalogue.Bug(
+        NAME,
+        "fitted_to_the_tests",
+        "relu",
+        "return np.maximum(z, 0.0)",
+        "return np.maximum(z, 0.0) if np.size(z) <= 3 else z",
+        frozenset(),
+        "mismatch",
+    )
     cells = tuple(demo.solution_cells(found.read_notebook()))
-    work = {("solution", NAME): demo.Work("complete", cells, None),
-            ("blank", NAME): demo.Work("blank", (), None),
-            ("buggy", NAME): demo.Work("buggy", cells, bug),
-            ("fitted", NAME): demo.Work("buggy", cells, fitted)}
+    work = {
+        ("solution", NAME): demo.Work("complete", cells, None),
+        ("blank", NAME): demo.Work("blank", (), None),
+        ("buggy", NAME): demo.Work("buggy", cells, bug),
+        ("fitted", NAME): demo.Work("buggy", cells, fitted),
+    }
     course = demo.make_course(tmp_path / "course", [NAME], source=new_assignment)
     exported = demo.grade_class(course, students, work, [NAME], via_lms=False)
     want = demo.expected_scores(work, source_dir=new_assignment)
-    assert exported == want == {("solution", NAME): 3.0, ("blank", NAME): 0.0, ("buggy", NAME): 2.0,
-                                ("fitted", NAME): 3.0}
+    assert (
+        exported
+        == want
+        == {("solution", NAME): 3.0, ("blank", NAME): 0.0, ("buggy", NAME): 2.0, ("fitted", NAME): 3.0}
+    )
 
     # Only the notebook is released, and no authoring file reaches a graded submission's folder.
     assert sorted(p.name for p in (course / "release" / NAME).iterdir()) == [f"{NAME}.ipynb"]

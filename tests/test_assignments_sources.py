@@ -1,4 +1,5 @@
 """The assignment notebooks are what their readable sources generate, and the sources run."""
+
 import json
 import os
 import subprocess
@@ -20,7 +21,8 @@ def test_committed_notebooks_are_generated_from_the_sources():
         target = build_assignments.target_path(src)
         assert target.exists(), f"{target} is missing: run python -m tools.build_assignments"
         assert target.read_text() == build_assignments.notebook_text(src), (
-            f"{target.name} differs from {src.name}: run python -m tools.build_assignments")
+            f"{target.name} differs from {src.name}: run python -m tools.build_assignments"
+        )
 
 
 def test_every_assignment_folder_is_complete():
@@ -35,8 +37,7 @@ def test_every_assignment_folder_is_complete():
 def test_source_runs_as_a_script_with_every_test(source):
     """The source is the instructor's solution: running it runs all tests, hidden ones too."""
     env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, str(source)], capture_output=True, text=True, env=env,
-                          cwd=ROOT)
+    proc = subprocess.run([sys.executable, str(source)], capture_output=True, text=True, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stderr == "", proc.stderr[-3000:]
 
@@ -78,6 +79,7 @@ def test_metadata_agrees_with_the_notebook_and_the_chapters(assignment):
     """assignment.toml's title is the notebook's heading, and its chapters to read first are
     exactly the chapters that send the reader to the assignment."""
     from tools import book_assignments
+
     heading = assignment.read_notebook()["cells"][0]["source"].splitlines()[0]
     assert heading == f"# {assignment.title}"
     assert book_assignments.chapters_pointing_to(assignment.name) == list(assignment.chapters)
@@ -88,4 +90,5 @@ def test_the_readme_lists_every_assignment_as_its_folder_says():
     readme = (ROOT / "README.md").read_text()
     assert catalogue.readme_table() in readme, (
         "README.md's table of assignments differs from the assignment folders; paste in "
-        "`python -c 'from tools import assignments; print(assignments.readme_table())'`")
+        "`python -c 'from tools import assignments; print(assignments.readme_table())'`"
+    )

@@ -6,6 +6,7 @@ discovered from the built book, so new chapters are covered as soon as they are 
 
 Needs `make book` and Debian's chromium (`make browser`; `make test` does both first).
 """
+
 import shutil
 from pathlib import Path
 
@@ -14,8 +15,14 @@ from booksite import BOOK, built_pages, require_book, serve, widget_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 WIDGETS_TIMEOUT_MS = 20_000
 CHANGE_TIMEOUT_MS = 5_000
 
@@ -23,8 +30,10 @@ CHANGE_TIMEOUT_MS = 5_000
 def chromium_path():
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        pytest.fail("Debian's chromium is not installed: run `make browser` (apt-get install "
-                    "chromium), which `make test` does first.")
+        pytest.fail(
+            "Debian's chromium is not installed: run `make browser` (apt-get install "
+            "chromium), which `make test` does first."
+        )
     return path
 
 
@@ -55,8 +64,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path(), headless=True,
-                                     args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -99,8 +107,10 @@ class PageWatch:
         self.page.goto(self.base + path, wait_until="load")
         if widgets:
             self.page.wait_for_function(
-                "n => document.querySelectorAll('.course-widget').length >= n", arg=widgets,
-                timeout=WIDGETS_TIMEOUT_MS)
+                "n => document.querySelectorAll('.course-widget').length >= n",
+                arg=widgets,
+                timeout=WIDGETS_TIMEOUT_MS,
+            )
         self.page.wait_for_load_state("networkidle")
         return self.page
 
@@ -128,8 +138,9 @@ SHOWN = """w => [...w.querySelectorAll('.course-view')]
 
 
 def wait_for_change(page, widget, before):
-    page.wait_for_function(f"([w, before]) => ({SHOWN})(w) !== before", arg=[widget, before],
-                           timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(
+        f"([w, before]) => ({SHOWN})(w) !== before", arg=[widget, before], timeout=CHANGE_TIMEOUT_MS
+    )
     return widget.evaluate(SHOWN)
 
 
@@ -138,8 +149,7 @@ def press_slider(page, widget, handle, label):
     assert handle.get_attribute("tabindex") == "0", f"slider {label!r} is not keyboard-focusable"
     page.wait_for_function("h => h.getAttribute('aria-label')", arg=handle, timeout=5_000)
     assert handle.get_attribute("aria-label") == label, "slider without its accessible name"
-    now, top = float(handle.get_attribute("aria-valuenow")), float(
-        handle.get_attribute("aria-valuemax"))
+    now, top = float(handle.get_attribute("aria-valuenow")), float(handle.get_attribute("aria-valuemax"))
     before = widget.evaluate(SHOWN)
     handle.focus()
     page.keyboard.press("ArrowRight" if now < top else "ArrowLeft")
@@ -157,11 +167,11 @@ def press_select(page, widget, select):
 
 def press_play(page, widget, play):
     """Start a Play control with the keyboard, wait for the view to move, then stop it."""
-    start, stop = play.query_selector("button:has(.fa-play)"), play.query_selector(
-        "button:has(.fa-stop)")
+    start, stop = play.query_selector("button:has(.fa-play)"), play.query_selector("button:has(.fa-stop)")
     page.wait_for_function("b => b.getAttribute('aria-label')", arg=start, timeout=5_000)
-    assert (start.get_attribute("aria-label"), stop.get_attribute("aria-label")) == (
-        "play", "stop"), "Play buttons without an accessible name"
+    assert (start.get_attribute("aria-label"), stop.get_attribute("aria-label")) == ("play", "stop"), (
+        "Play buttons without an accessible name"
+    )
     before = widget.evaluate(SHOWN)
     start.focus()
     page.keyboard.press("Enter")
@@ -187,8 +197,7 @@ def test_every_widget_control_changes_the_view_from_the_keyboard(watch, path):
                 before, after = press_play(page, widget, control)
             elif control.query_selector('[role="slider"]'):
                 label = control.query_selector(".widget-label").inner_text().strip()
-                before, after = press_slider(page, widget, control.query_selector(
-                    '[role="slider"]'), label)
+                before, after = press_slider(page, widget, control.query_selector('[role="slider"]'), label)
             elif control.query_selector("select"):
                 before, after = press_select(page, widget, control.query_selector("select"))
             else:
@@ -201,8 +210,10 @@ def test_every_widget_control_changes_the_view_from_the_keyboard(watch, path):
 
 # axe-core (shipped inside the axe-playwright-python package, injected into the page: nothing
 # is fetched) checks the WCAG 2.1 A and AA rules. Serious and critical violations fail the test.
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-               "resultTypes": ["violations"]}
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -212,6 +223,9 @@ def test_page_passes_wcag_2_1_aa_in_axe_core(watch, path):
     require_book()
     page = watch.open(path, widgets=WIDGET_PAGES.get(path, 0))
     violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
-    serious = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-               for v in violations if v["impact"] in ("serious", "critical")]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not serious, f"{path}: " + "\n".join(serious)

@@ -10,6 +10,7 @@ From the built book (``make test`` builds it first): each page stays under 3 MB,
 folds its answers and rendered every glued number. (Alt text, labels and keyboard use of the
 built widgets are checked for every page by tests/test_book_static.py and test_book_browser.py.)
 """
+
 import re
 from pathlib import Path
 
@@ -44,8 +45,9 @@ def dropdown_answers(section):
 def test_self_check_has_three_hidden_answers_one_computed(name):
     answers = dropdown_answers(self_check(source(name)))
     assert len(answers) >= 3, f"{name}: {len(answers)} dropdown answers, want at least 3"
-    assert any("{glue:text}" in a for a in answers), \
+    assert any("{glue:text}" in a for a in answers), (
         f"{name}: no answer pastes a number computed at build time ({{glue:text}})"
+    )
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -70,11 +72,13 @@ def test_summary_and_assignment_pointer(name):
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_widgets_style_and_alt_text_in_the_source(name):
     text = source(name)
-    assert re.search(r"^(precomputed|step_through)\(", text, re.M), \
+    assert re.search(r"^(precomputed|step_through)\(", text, re.M), (
         f"{name}: no offline widget (course.bookwidgets.precomputed / step_through)"
+    )
     assert "use_course_style()" in text, f"{name}: plots do not use the course style"
-    assert "plt.show(" not in text and "savefig(" not in text, \
+    assert "plt.show(" not in text and "savefig(" not in text, (
         f"{name}: figures must be shown with show_figure(fig, alt=...) so they carry alt text"
+    )
     for call in text.split("show_figure(")[1:]:
         assert "alt=" in call.split("\n```", 1)[0], f"{name}: a show_figure call without alt text"
 
@@ -86,6 +90,7 @@ def test_chapters_are_in_the_table_of_contents():
 
 
 # --- the built pages ------------------------------------------------------------------------
+
 
 def built_page(name):
     page = BUILT / f"{name}.html"

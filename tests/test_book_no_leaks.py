@@ -8,6 +8,7 @@ built book (its pages, and the notebooks it offers for download) or in the relea
 The book teaches the maths of each step and calls ``nanoprop``; it never prints the code of a
 function that learners write in an assignment.
 """
+
 import html
 import json
 import re
@@ -70,13 +71,20 @@ def test_there_are_secrets_to_keep():
 def test_built_book_shows_no_solution_or_hidden_test(nb_path):
     require_book()
     leaks = []
-    pages = [p for p in BOOK.rglob("*") if p.suffix in (".html", ".ipynb", ".txt", ".json")
-             and "_static" not in p.parts]
+    pages = [
+        p
+        for p in BOOK.rglob("*")
+        if p.suffix in (".html", ".ipynb", ".txt", ".json") and "_static" not in p.parts
+    ]
     texts = {p: visible_text(p) for p in pages}
     for statement, kind in secrets(nb_path).items():
-        leaks += [f"{p.relative_to(BOOK)}: {kind} line `{statement}`" for p, t in texts.items() if statement in t]
-    assert not leaks, (f"The built book reveals {len(leaks)} lines of {nb_path.parent.name}'s solutions or hidden tests; "
-                       "teach the maths or call nanoprop instead of printing the code:\n" + "\n".join(leaks[:20]))
+        leaks += [
+            f"{p.relative_to(BOOK)}: {kind} line `{statement}`" for p, t in texts.items() if statement in t
+        ]
+    assert not leaks, (
+        f"The built book reveals {len(leaks)} lines of {nb_path.parent.name}'s solutions or hidden tests; "
+        "teach the maths or call nanoprop instead of printing the code:\n" + "\n".join(leaks[:20])
+    )
 
 
 def test_downloads_are_the_released_notebooks():
@@ -88,5 +96,6 @@ def test_downloads_are_the_released_notebooks():
         assert not [m for m in MARKERS if m in text], f"{path.name} still has solution or hidden-test markers"
         nb = json.loads(text)
         solution_cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
-        assert solution_cells and all("raise NotImplementedError" in "".join(c["source"]) for c in solution_cells), \
-            f"{path.name}: every cell for the learner should be blank, ready to fill in"
+        assert solution_cells and all(
+            "raise NotImplementedError" in "".join(c["source"]) for c in solution_cells
+        ), f"{path.name}: every cell for the learner should be blank, ready to fill in"

@@ -2,6 +2,7 @@
 
 Needs `make book` (which `make test` runs first).
 """
+
 import re
 
 import pytest
@@ -17,25 +18,32 @@ REMOTE_HOSTS = re.compile(
     r"(?:cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|fonts\.googleapis\.com|"
     r"fonts\.gstatic\.com|use\.fontawesome\.com|kit\.fontawesome\.com|ka-f\.fontawesome\.com|"
     r"code\.jquery\.com|ajax\.googleapis\.com|bootstrapcdn\.com|cdn\.plot\.ly|mybinder\.org|"
-    r"use\.typekit\.net|esm\.sh|skypack\.dev)", re.I)
+    r"use\.typekit\.net|esm\.sh|skypack\.dev)",
+    re.I,
+)
 ABSOLUTE = r"""["']?\s*(?:https?:)?//"""
 # An element that makes the browser fetch what its src / href names.
 FETCHING_TAG = re.compile(
-    r"<(?:script|img|iframe|source|audio|video|embed|track|input)\b[^>]*\bsrc\s*=\s*" + ABSOLUTE
-    + r"|<link\b[^>]*\bhref\s*=\s*" + ABSOLUTE, re.I)
+    r"<(?:script|img|iframe|source|audio|video|embed|track|input)\b[^>]*\bsrc\s*=\s*"
+    + ABSOLUTE
+    + r"|<link\b[^>]*\bhref\s*=\s*"
+    + ABSOLUTE,
+    re.I,
+)
 CSS_REMOTE = re.compile(r"url\(\s*" + ABSOLUTE + r"|@import\s+(?:url\()?\s*" + ABSOLUTE, re.I)
 # A script, stylesheet or font named by an absolute URL inside code (a string literal).
 REMOTE_ASSET = re.compile(
-    r"""["'`](?:https?:)?//[^"'`\s]+\.(?:js|mjs|css|woff2?|ttf|otf|eot)(?:[?#][^"'`\s]*)?["'`]""",
-    re.I)
+    r"""["'`](?:https?:)?//[^"'`\s]+\.(?:js|mjs|css|woff2?|ttf|otf|eot)(?:[?#][^"'`\s]*)?["'`]""", re.I
+)
 
 
 def remote_references(text):
     """Every way ``text`` can make a browser fetch a script, stylesheet or font from elsewhere."""
     found = []
     for pattern in (REMOTE_HOSTS, FETCHING_TAG, CSS_REMOTE, REMOTE_ASSET):
-        found += [text[max(0, m.start() - 40):m.end() + 60].replace("\n", " ")
-                  for m in pattern.finditer(text)]
+        found += [
+            text[max(0, m.start() - 40) : m.end() + 60].replace("\n", " ") for m in pattern.finditer(text)
+        ]
     return found
 
 
@@ -54,31 +62,39 @@ def chapter_docnames():
 
 # --- the detector itself must catch what it is for ---------------------------------------
 
-@pytest.mark.parametrize("snippet", [
-    '<script src="https://cdn.jsdelivr.net/npm/x/dist/a.js"></script>',
-    "<link rel='stylesheet' href='//example.org/site.css'>",
-    '<img src="http://example.org/a.png">',
-    "@font-face { src: url(https://example.org/font.woff2) }",
-    '@import "https://example.org/theme.css";',
-    'var u = "https://example.org/lib/require.min.js";',
-    "https://unpkg.com/thebe@0.8.2/lib/index.js",
-])
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        '<script src="https://cdn.jsdelivr.net/npm/x/dist/a.js"></script>',
+        "<link rel='stylesheet' href='//example.org/site.css'>",
+        '<img src="http://example.org/a.png">',
+        "@font-face { src: url(https://example.org/font.woff2) }",
+        '@import "https://example.org/theme.css";',
+        'var u = "https://example.org/lib/require.min.js";',
+        "https://unpkg.com/thebe@0.8.2/lib/index.js",
+    ],
+)
 def test_detector_finds_remote_references(snippet):
     assert remote_references(snippet)
 
 
-@pytest.mark.parametrize("snippet", [
-    '<script src="../_static/requirejs/require.js?v=1"></script>',
-    '<a href="https://www.mathjax.org">MathJax</a>',
-    "/*! Font Awesome Free 6.5.2 by @fontawesome - https://fontawesome.com License */",
-    '<link rel="stylesheet" href="_static/styles/theme.css">',
-    "url(data:image/svg+xml;base64,AAAA)",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        '<script src="../_static/requirejs/require.js?v=1"></script>',
+        '<a href="https://www.mathjax.org">MathJax</a>',
+        "/*! Font Awesome Free 6.5.2 by @fontawesome - https://fontawesome.com License */",
+        '<link rel="stylesheet" href="_static/styles/theme.css">',
+        "url(data:image/svg+xml;base64,AAAA)",
+    ],
+)
 def test_detector_leaves_local_references_and_links_alone(snippet):
     assert remote_references(snippet) == []
 
 
 # --- the built book ----------------------------------------------------------------------
+
 
 def test_every_page_of_the_table_of_contents_is_built():
     require_book()
@@ -94,8 +110,10 @@ def test_no_built_file_names_a_remote_script_stylesheet_or_font():
         hits = remote_references(path.read_text(encoding="utf-8", errors="replace"))
         if hits:
             offenders[str(path.relative_to(BOOK))] = hits[:3]
-    assert not offenders, ("The book must serve every script, stylesheet and font itself; these "
-                           f"files reference other hosts: {offenders}")
+    assert not offenders, (
+        "The book must serve every script, stylesheet and font itself; these "
+        f"files reference other hosts: {offenders}"
+    )
 
 
 def test_widget_pages_load_the_widget_manager_from_the_book():
@@ -137,9 +155,9 @@ def test_every_widget_control_has_a_label():
     for page in built_pages():
         for model in widget_state((BOOK / page).read_text(encoding="utf-8")).values():
             state = model["state"]
-            if "course-control" in state.get("_dom_classes", []):
-                if not (state.get("description") or "").strip():
-                    unlabelled.append((page, model["model_name"]))
+            is_control = "course-control" in state.get("_dom_classes", [])
+            if is_control and not (state.get("description") or "").strip():
+                unlabelled.append((page, model["model_name"]))
     assert not unlabelled, f"controls a screen reader cannot name: {unlabelled}"
 
 
@@ -152,11 +170,14 @@ def test_chapter_ends_with_summary_assignment_and_hidden_self_checks(docname):
     assert re.search(r"Assignment", text), f"{docname}: no pointer to its assignment"
     answers = page.select("details.sd-dropdown, div.admonition.dropdown")
     assert len(answers) >= 3, f"{docname}: {len(answers)} hidden answers, at least 3 expected"
-    assert not any(a.name == "details" and a.has_attr("open") for a in answers), \
+    assert not any(a.name == "details" and a.has_attr("open") for a in answers), (
         f"{docname}: an answer is shown before the reader asks"
+    )
     computed = [a for a in answers if a.select(".pasted-text, .pasted-inline")]
-    assert computed, (f"{docname}: no self-check answer is computed at build time "
-                      "(glue a number from nanoprop into at least one answer)")
+    assert computed, (
+        f"{docname}: no self-check answer is computed at build time "
+        "(glue a number from nanoprop into at least one answer)"
+    )
 
 
 @pytest.mark.parametrize("docname", chapter_docnames())

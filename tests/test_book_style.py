@@ -1,15 +1,15 @@
 """course.style: one plotting style, colour-blind-safe and readable, for the whole course."""
+
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.colors import to_hex
 
-from bookkit.style import COLORS, PALETTE, STYLE_FILE, use_course_style  # noqa: E402
+from bookkit.style import COLORS, PALETTE, STYLE_FILE, use_course_style
 
-OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",
-             "#000000"}
+OKABE_ITO = {"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"}
 
 
 def test_the_palette_is_okabe_ito():

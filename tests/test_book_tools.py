@@ -1,4 +1,5 @@
 """tools/execute_chapters.py finds exactly the book's notebooks (the pages with code to run)."""
+
 import pytest
 from booksite import ROOT, load_tool
 
@@ -13,8 +14,10 @@ def test_toc_files_follow_parts_sections_and_globs(execute_chapters, tmp_path):
     for name in ("a1", "a2", "b1"):
         (tmp_path / "ch" / f"{name}.md").write_text("# x\n")
     toc = tmp_path / "_toc.yml"
-    toc.write_text("format: jb-book\nroot: intro\nparts:\n- caption: One\n  chapters:\n"
-                   "  - file: ch/b1\n    sections:\n    - glob: ch/a*\n")
+    toc.write_text(
+        "format: jb-book\nroot: intro\nparts:\n- caption: One\n  chapters:\n"
+        "  - file: ch/b1\n    sections:\n    - glob: ch/a*\n"
+    )
     execute_chapters.ROOT, saved = tmp_path, execute_chapters.ROOT
     try:
         assert execute_chapters.toc_files(toc) == ["intro", "ch/b1", "ch/a1", "ch/a2"]
@@ -25,7 +28,7 @@ def test_toc_files_follow_parts_sections_and_globs(execute_chapters, tmp_path):
 def test_notebooks_are_the_toc_pages_with_code_cells(execute_chapters):
     found = {p.relative_to(ROOT).as_posix() for p in execute_chapters.notebooks()}
     assert {"chapters/01_backprop.md", "chapters/04_loss.md"} <= found
-    assert "intro.md" not in found          # prose only: nothing to execute
+    assert "intro.md" not in found  # prose only: nothing to execute
     for path in found:
         assert "```{code-cell}" in (ROOT / path).read_text(encoding="utf-8")
 
@@ -43,7 +46,7 @@ def test_fingerprint_changes_when_a_notebook_changes(execute_chapters, tmp_path)
     a.write_text("one")
     b.write_text("two")
     first = execute_chapters.fingerprint([a, b])
-    assert execute_chapters.fingerprint([b, a]) == first          # order does not matter
+    assert execute_chapters.fingerprint([b, a]) == first  # order does not matter
     a.write_text("one, edited")
     assert execute_chapters.fingerprint([a, b]) != first
     assert execute_chapters.fingerprint([a]) != execute_chapters.fingerprint([a, b])

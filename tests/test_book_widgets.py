@@ -3,18 +3,19 @@
 In a browser the links run in JavaScript (see test_book_browser.py). Here ``follow_links`` plays
 their part in Python, so the wiring itself is checked without a browser.
 """
+
 import io
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-from bookkit import bookwidgets as bw  # noqa: E402
+from bookkit import bookwidgets as bw
 
 
 def follow_links(panel):
@@ -42,12 +43,11 @@ def html_view(**values):
 
 
 def test_one_slider_selects_the_matching_view():
-    panel = bw.precomputed(html_view, {"w": [-1.0, 0.0, 1.0, 2.0]}, alt="w is {w}",
-                           labels={"w": "weight w"})
+    panel = bw.precomputed(html_view, {"w": [-1.0, 0.0, 1.0, 2.0]}, alt="w is {w}", labels={"w": "weight w"})
     (slider,) = controls(panel)
     assert slider.description == "weight w"
     assert [label for label, _ in slider.options] == ["-1", "0", "1", "2"]
-    assert "w=1.0" in shown(panel) and slider.index == 2      # the middle value by default
+    assert "w=1.0" in shown(panel) and slider.index == 2  # the middle value by default
     for i, v in enumerate([-1.0, 0.0, 1.0, 2.0]):
         slider.index = i
         assert f"w={v}" in shown(panel)
@@ -55,8 +55,9 @@ def test_one_slider_selects_the_matching_view():
 
 def test_two_controls_select_every_combination():
     acts = ["step", "sigmoid", "relu"]
-    panel = bw.precomputed(html_view, {"w": [0.5, 1.5], "activation": acts},
-                           alt="{activation} at {w}", start={"w": 1.5})
+    panel = bw.precomputed(
+        html_view, {"w": [0.5, 1.5], "activation": acts}, alt="{activation} at {w}", start={"w": 1.5}
+    )
     slider, dropdown = controls(panel)
     assert dropdown.description == "activation" and dropdown.index == 0  # first word first
     assert "activation=step w=1.5" in shown(panel)
@@ -73,8 +74,7 @@ def test_figures_become_images_with_alt_text_and_are_closed():
         return fig
 
     before = len(plt.get_fignums())
-    panel = bw.precomputed(render, {"w": np.linspace(0, 1, 3)},
-                           alt=lambda w: f"a line of slope {w:.1f}")
+    panel = bw.precomputed(render, {"w": np.linspace(0, 1, 3)}, alt=lambda w: f"a line of slope {w:.1f}")
     assert len(plt.get_fignums()) == before
     view = shown(panel)
     assert view.startswith('<div class="course-view"><img src="data:image/png;base64,')
@@ -82,8 +82,7 @@ def test_figures_become_images_with_alt_text_and_are_closed():
 
 
 def test_step_through_links_play_slider_and_views():
-    panel = bw.step_through(lambda s: f"<p>frame {s}</p>", ["a", "b", "c"], alt="frame {step}",
-                            label="frame")
+    panel = bw.step_through(lambda s: f"<p>frame {s}</p>", ["a", "b", "c"], alt="frame {step}", label="frame")
     play, slider = panel.children[0].children
     assert {"course-control"} <= set(play._dom_classes) & set(slider._dom_classes)
     assert slider.description == "frame" and play.max == 2
@@ -92,20 +91,23 @@ def test_step_through_links_play_slider_and_views():
     assert "frame c" in shown(panel)
 
 
-@pytest.mark.parametrize("controls_arg, message", [
-    ({}, "one or two"),
-    ({"a": [1], "b": [1], "c": [1]}, "one or two"),
-    ({"weight w": [1, 2]}, "keyword name"),
-    ({"w": []}, "no values"),
-    ({"w": range(20), "v": range(20)}, "at most"),
-])
+@pytest.mark.parametrize(
+    "controls_arg, message",
+    [
+        ({}, "one or two"),
+        ({"a": [1], "b": [1], "c": [1]}, "one or two"),
+        ({"weight w": [1, 2]}, "keyword name"),
+        ({"w": []}, "no values"),
+        ({"w": range(20), "v": range(20)}, "at most"),
+    ],
+)
 def test_bad_controls_are_refused_with_a_reason(controls_arg, message):
     with pytest.raises(ValueError, match=message):
         bw.precomputed(html_view, controls_arg, alt="x")
 
 
 def test_bad_alt_text_and_render_results_are_refused():
-    fig_render = lambda w: plt.subplots()[0]  # noqa: E731
+    fig_render = lambda w: plt.subplots()[0]
     with pytest.raises(ValueError, match="alt text"):
         bw.precomputed(fig_render, {"w": [1, 2]}, alt="  ")
     with pytest.raises(ValueError, match="names 'v'"):

@@ -5,6 +5,7 @@ is recomputed a second, independent way, with nanoprop's scalar autograd engine 
 compared with what the *built page* shows, so the test fails if the page drifts from the code or
 the code from the maths.
 """
+
 import re
 
 import numpy as np
@@ -16,7 +17,7 @@ from bookkit import worked_example as wx
 from nanoprop import Value, numerical_gradient
 
 PAGE = "chapters/01_backprop.html"
-HALF_ULP = 0.5 * 10 ** -wx.DECIMALS     # what rounding to the shown decimals may change
+HALF_ULP = 0.5 * 10**-wx.DECIMALS  # what rounding to the shown decimals may change
 
 
 def value_graph():
@@ -48,7 +49,7 @@ def expected_numbers():
     for key in [k for k, _ in wx.FORWARD_ROWS]:
         out[key] = g[key].data
     for key in [k for k, _ in wx.BACKWARD_ROWS]:
-        if key in g:                            # gradients of parameters: .grad of the leaf
+        if key in g:  # gradients of parameters: .grad of the leaf
             out[key] = g[key].grad
     out["dy[0,0]"] = g["y[0,0]"].grad
     out["dz2[0,0]"] = g["z2[0,0]"].grad
@@ -62,8 +63,7 @@ def shown_numbers():
     """{quantity: text} as the built chapter shows them in its tables."""
     require_book()
     page = BeautifulSoup((BOOK / PAGE).read_text(encoding="utf-8"), "html.parser")
-    return {cell["data-quantity"]: cell.get_text(strip=True)
-            for cell in page.select("td[data-quantity]")}
+    return {cell["data-quantity"]: cell.get_text(strip=True) for cell in page.select("td[data-quantity]")}
 
 
 def test_layers_and_value_engine_agree_on_every_number():
@@ -78,7 +78,8 @@ def test_backward_pass_matches_numerical_gradients():
     v = wx.forward_backward()
     for name, default in [("W1", wx.W1), ("b1", wx.B1), ("W2", wx.W2), ("b2", wx.B2)]:
         numeric = numerical_gradient(
-            lambda p, name=name: wx.forward_backward(**{name: p})["L"].item(), default.copy())
+            lambda p, name=name: wx.forward_backward(**{name: p})["L"].item(), default.copy()
+        )
         np.testing.assert_allclose(v[f"d{name}"], numeric, rtol=1e-6, atol=1e-10)
 
 
@@ -94,9 +95,10 @@ def test_the_built_page_shows_every_number_of_both_passes():
 def test_the_built_page_number_equals_nanoprop(key):
     shown = shown_numbers()
     assert key in shown, f"{PAGE} does not show {key}"
-    assert re.fullmatch(r"-?\d+\.\d{%d}" % wx.DECIMALS, shown[key]), shown[key]
+    assert re.fullmatch(rf"-?\d+\.\d{{{wx.DECIMALS}}}", shown[key]), shown[key]
     assert abs(float(shown[key]) - expected_numbers()[key]) <= HALF_ULP + 1e-12, (
-        f"{key}: the page shows {shown[key]}, nanoprop computes {expected_numbers()[key]:.6f}")
+        f"{key}: the page shows {shown[key]}, nanoprop computes {expected_numbers()[key]:.6f}"
+    )
 
 
 @pytest.mark.book

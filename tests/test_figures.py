@@ -1,16 +1,17 @@
 """course.figures: the plotting helpers of chapters 5-9 draw what nanoprop computes."""
+
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
-import nanoprop as npp  # noqa: E402
-from bookkit.figures import (  # noqa: E402
+import nanoprop as npp
+from bookkit.figures import (
     bowl,
     confusion_matrix,
     draw_confusion,
@@ -19,7 +20,7 @@ from bookkit.figures import (  # noqa: E402
     graph_layout,
     loss_path,
 )
-from nanoprop import Value  # noqa: E402
+from nanoprop import Value
 
 
 def neuron():
@@ -39,25 +40,26 @@ def test_layout_puts_every_input_left_of_its_use_and_no_two_nodes_together():
     for child, parent in edges:
         assert pos[child][0] < pos[parent][0]
     assert pos[o][0] == max(x for x, _ in pos.values())
-    assert pos[b][0] == pos[z][0] - 1          # an input sits just before its first use
+    assert pos[b][0] == pos[z][0] - 1  # an input sits just before its first use
 
 
 def test_graph_shows_data_and_grad_of_every_node():
     o, (x1, w1, b, z) = neuron()
     o.backward()
     ax = draw_value_graph(o)
-    texts = [t.get_text() for t in ax.texts if t.get_text()]   # arrows are empty texts
+    texts = [t.get_text() for t in ax.texts if t.get_text()]  # arrows are empty texts
     assert len(texts) == 6
     for v in (x1, w1, b, z, o):
-        assert any(t.startswith(v.label) and f"data {v.data:.4g}" in t and f"grad {v.grad:.4g}" in t
-                   for t in texts), v.label
+        assert any(
+            t.startswith(v.label) and f"data {v.data:.4g}" in t and f"grad {v.grad:.4g}" in t for t in texts
+        ), v.label
     plt.close(ax.figure)
 
 
 def test_graph_marks_unknown_gradients():
     o, (x1, w1, b, z) = neuron()
     ax = draw_value_graph(o, show_grad={o, z})
-    texts = [t.get_text() for t in ax.texts if t.get_text()]   # arrows are empty texts
+    texts = [t.get_text() for t in ax.texts if t.get_text()]  # arrows are empty texts
     assert sum("grad ?" in t for t in texts) == 4
     assert not any("grad ?" in t for t in texts if t.startswith("o") or t.startswith("z"))
     plt.close(ax.figure)
@@ -90,7 +92,7 @@ def test_plain_descent_on_a_bowl_diverges_beyond_two_over_the_curvature(learning
     if converges:
         assert len(path) == 201 and loss(path[-1]) < 1e-6
     else:
-        assert len(path) < 201 and np.abs(path[-1]).max() >= 1e6   # cut short once it blew up
+        assert len(path) < 201 and np.abs(path[-1]).max() >= 1e6  # cut short once it blew up
 
 
 def test_draw_descent_draws_the_path():

@@ -5,6 +5,7 @@ expected ones, the expected flags are raised with a message, the learner's origi
 unchanged, and nothing outside the learner's folder changed. Honest submissions in the same batch
 get their correct grades.
 """
+
 import hashlib
 import os
 import socket
@@ -12,24 +13,26 @@ import sqlite3
 
 import nbformat
 import pytest
-
-import nanoprop
 from bad_submissions import fixture as fx
 from bad_submissions.catalogue import CATALOGUE, Context
 from once import built_once
-from course.autograde import Options, autograde, load_records, Course
+
+import nanoprop
+from course.autograde import Course, Options, autograde, load_records
 from course.jail.sandbox import FIRST_UID, UID_SLOTS, Limits, detect
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.xdist_group("grader_catalogue")]
 
-LIMITS = Limits(notebook_timeout=40, cpu_seconds=60, memory_bytes=1024 * 2**20,
-                max_output_bytes=256 * 1024)
+LIMITS = Limits(notebook_timeout=40, cpu_seconds=60, memory_bytes=1024 * 2**20, max_output_bytes=256 * 1024)
 # Without the jail (no bubblewrap, or not root) these entries would really write the reference,
 # spawn processes without a limit or reach the network: they are left out, with the reason.
 JAILED = detect().bwrap and detect().own_user
 RUNNABLE = [b for b in CATALOGUE if JAILED or not b.needs_jail]
-HONEST = {"honest_1": fx.CORRECT, "honest_2": fx.CORRECT,
-          "honest_wrong": dict(fx.CORRECT, neuron=fx.WRONG_NEURON)}
+HONEST = {
+    "honest_1": fx.CORRECT,
+    "honest_2": fx.CORRECT,
+    "honest_wrong": dict(fx.CORRECT, neuron=fx.WRONG_NEURON),
+}
 
 
 def tree_hashes(folder):
@@ -66,28 +69,39 @@ def grade_catalogue(root):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(5)
-    ctx = Context(root=str(root), victim_notebook=str(fx.submission_dir(root, "honest_1") / "f1_neuron.ipynb"),
-                  reference_file=os.path.join(os.path.dirname(nanoprop.__file__), "activations.py"),
-                  gradebook=str(root / "gradebook.db"), port=listener.getsockname()[1])
+    ctx = Context(
+        root=str(root),
+        victim_notebook=str(fx.submission_dir(root, "honest_1") / "f1_neuron.ipynb"),
+        reference_file=os.path.join(os.path.dirname(nanoprop.__file__), "activations.py"),
+        gradebook=str(root / "gradebook.db"),
+        port=listener.getsockname()[1],
+    )
     for bad in RUNNABLE:
         bad.build(root, bad.student, ctx)
-    before = {"submitted": tree_hashes(root / "submitted"),
-              "reference": tree_hashes(os.path.dirname(nanoprop.__file__)),
-              "config": hashlib.sha256((root / "nbgrader_config.py").read_bytes()).hexdigest(),
-              "source": tree_hashes(root / "assignments")}
+    before = {
+        "submitted": tree_hashes(root / "submitted"),
+        "reference": tree_hashes(os.path.dirname(nanoprop.__file__)),
+        "config": hashlib.sha256((root / "nbgrader_config.py").read_bytes()).hexdigest(),
+        "source": tree_hashes(root / "assignments"),
+    }
     try:
         summary = autograde(root, fx.ASSIGNMENT, Options(jobs=2, limits=LIMITS, progress=False))
     finally:
         listener.close()
-    return {"graded": summary.graded, "failed": summary.failed, "interrupted": summary.interrupted,
-            "before": before}
+    return {
+        "graded": summary.graded,
+        "failed": summary.failed,
+        "interrupted": summary.interrupted,
+        "before": before,
+    }
 
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     """(course folder, summary, fingerprints), graded once per test run (see ``once``)."""
-    folder, result = built_once(tmp_path_factory, "grader-catalogue",
-                                lambda folder: grade_catalogue(folder / "course"))
+    folder, result = built_once(
+        tmp_path_factory, "grader-catalogue", lambda folder: grade_catalogue(folder / "course")
+    )
     return folder / "course", result, result["before"]
 
 
@@ -171,6 +185,7 @@ def test_no_learner_process_survives(graded):
 
 def test_the_report_shows_every_flagged_submission(graded, tmp_path):
     from course.report import summarise, write_report
+
     root, _, _ = graded
     s = summarise(load_records(Course(root), fx.ASSIGNMENT))
     flagged = {student for student, _ in s["flagged"]}

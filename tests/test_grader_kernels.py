@@ -4,6 +4,7 @@ Each learner must get a kernel exactly like a freshly started one, and nothing o
 before: no variables, no files, no process left running, no shared random state. A learner who
 attacks the zygote itself can only break their own kernel: the jail is replaced.
 """
+
 import json
 import os
 import time
@@ -15,8 +16,12 @@ from course.jail import kernels
 from course.jail.kernels import KernelPool
 from course.jail.sandbox import Limits, detect
 
-pytestmark = [pytest.mark.grading, pytest.mark.skipif(
-    not detect().bwrap, reason="warm kernels need the bubblewrap jail: " + detect().describe())]
+pytestmark = [
+    pytest.mark.grading,
+    pytest.mark.skipif(
+        not detect().bwrap, reason="warm kernels need the bubblewrap jail: " + detect().describe()
+    ),
+]
 
 LIMITS = Limits(notebook_timeout=60, cpu_seconds=60, memory_bytes=1024 * 2**20)
 
@@ -156,14 +161,17 @@ def test_kernels_do_not_share_random_state(pool):
 
 def test_a_kernel_cannot_read_the_zygote(pool):
     kernel = pool.take()
-    out = run(kernel, "import os\n"
-                      "for what in ('fd', 'mem', 'environ'):\n"
-                      "    try:\n"
-                      "        p = f'/proc/{os.getppid()}/{what}'\n"
-                      "        os.listdir(p) if what == 'fd' else open(p, 'rb').read(1)\n"
-                      "        print(what, 'readable')\n"
-                      "    except OSError as e:\n"
-                      "        print(what, 'refused', type(e).__name__)\n")
+    out = run(
+        kernel,
+        "import os\n"
+        "for what in ('fd', 'mem', 'environ'):\n"
+        "    try:\n"
+        "        p = f'/proc/{os.getppid()}/{what}'\n"
+        "        os.listdir(p) if what == 'fd' else open(p, 'rb').read(1)\n"
+        "        print(what, 'readable')\n"
+        "    except OSError as e:\n"
+        "        print(what, 'refused', type(e).__name__)\n",
+    )
     pool.release(kernel)
     assert "readable" not in out and out.count("refused") == 3, out
 
@@ -199,14 +207,17 @@ def test_links_left_in_the_socket_folder_cannot_redirect_the_grader(pool, tmp_pa
     victim.write_text("untouched")
     os.chmod(tmp_path, 0o755)
     kernel = pool.take()
-    out = run(kernel, "import os, sys\n"
-                      "sockets = os.path.dirname(sys.argv[sys.argv.index('-f') + 1])\n"
-                      "for n in range(1, 40):\n"
-                      "    for name in (f'kernel{n}.json', f'kernel{n}-1', f'kernel{n}-2'):\n"
-                      "        p = os.path.join(sockets, name)\n"
-                      "        if not os.path.exists(p):\n"
-                      f"            os.symlink({str(victim)!r}, p)\n"
-                      "print(len(os.listdir(sockets)))\n")
+    out = run(
+        kernel,
+        "import os, sys\n"
+        "sockets = os.path.dirname(sys.argv[sys.argv.index('-f') + 1])\n"
+        "for n in range(1, 40):\n"
+        "    for name in (f'kernel{n}.json', f'kernel{n}-1', f'kernel{n}-2'):\n"
+        "        p = os.path.join(sockets, name)\n"
+        "        if not os.path.exists(p):\n"
+        f"            os.symlink({str(victim)!r}, p)\n"
+        "print(len(os.listdir(sockets)))\n",
+    )
     assert int(out) > 30, "the kernel could not write its socket folder: nothing was tested"
     pool.release(kernel)
     sockets = pool._jail.sandbox.sockets
@@ -217,10 +228,11 @@ def test_links_left_in_the_socket_folder_cannot_redirect_the_grader(pool, tmp_pa
 
 def test_emptying_keeps_mounts_and_what_leads_to_them(tmp_path):
     from course.jail.inside import zygote
-    (tmp_path / "course" / "venv").mkdir(parents=True)          # a read-only view, as under /tmp
+
+    (tmp_path / "course" / "venv").mkdir(parents=True)  # a read-only view, as under /tmp
     (tmp_path / "course" / "venv" / "python").write_text("keep")
     (tmp_path / "course" / "learner.txt").write_text("x")
-    (tmp_path / "work" / "deep").mkdir(parents=True)            # a writable mount: emptied
+    (tmp_path / "work" / "deep").mkdir(parents=True)  # a writable mount: emptied
     (tmp_path / "work" / "deep" / "f").write_text("x")
     (tmp_path / "sockets").mkdir()
     (tmp_path / "locked" / "inner").mkdir(parents=True)

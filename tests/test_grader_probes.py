@@ -5,16 +5,17 @@ and its saved results are judged against nanoprop. The instructor's solution mus
 probe; a seeded bug must fail a probe guarding one of the tests it loses, and never one guarding
 a test it keeps (an outside check must not accuse a correct function).
 """
+
 import os
 import signal
 
 import numpy as np
 import pytest
+from test_assignments_mutants import run_cells, source
 
 from course import probes
 from tools import assignments as catalogue
 from tools import demo_class as demo
-from test_assignments_mutants import run_cells, source
 
 SPECS = {a.name: probes.load(str(a.folder.parent), a.name) for a in catalogue.discover()}
 PROBED = sorted(a for a, specs in SPECS.items() if specs)
@@ -45,8 +46,11 @@ def namespace_of(nb):
 
 def test_every_probe_guards_a_real_test_of_its_assignment():
     for assignment in PROBED:
-        tests = {c["metadata"]["nbgrader"]["grade_id"] for c in source(assignment)["cells"]
-                 if c["metadata"].get("nbgrader", {}).get("grade")}
+        tests = {
+            c["metadata"]["nbgrader"]["grade_id"]
+            for c in source(assignment)["cells"]
+            if c["metadata"].get("nbgrader", {}).get("grade")
+        }
         for spec in SPECS[assignment]:
             assert set(spec["grade_ids"]) <= tests, (assignment, spec["function"])
 
@@ -56,10 +60,13 @@ def test_the_solution_passes_every_probe(assignment, tmp_path):
     assert probe(namespace_of(source(assignment)), assignment, tmp_path) == {}
 
 
-@pytest.mark.parametrize("mutant", [m for m in catalogue.all_bugs() if m.assignment in PROBED],
-                         ids=lambda m: m.name)
+@pytest.mark.parametrize(
+    "mutant", [m for m in catalogue.all_bugs() if m.assignment in PROBED], ids=lambda m: m.name
+)
 def test_a_seeded_bug_fails_the_probes_of_what_it_breaks(mutant, tmp_path):
-    failed = probe(namespace_of(catalogue.apply_bug(mutant, source(mutant.assignment))), mutant.assignment, tmp_path)
+    failed = probe(
+        namespace_of(catalogue.apply_bug(mutant, source(mutant.assignment))), mutant.assignment, tmp_path
+    )
     assert set(failed) <= mutant.lost, f"a probe accuses a test the bug keeps: {failed}"
     guarded = {g for spec in SPECS[mutant.assignment] for g in spec["grade_ids"]}
     if mutant.message not in UNSEEN and mutant.lost & guarded:
@@ -96,8 +103,9 @@ def test_odd_but_correct_answers_pass(tmp_path):
     ns["mse_loss"] = lambda pred, target: (np.array([right(pred, target)[0]]), list(right(pred, target))[1])
     assert probe(ns, "a3_loss", tmp_path / "a3") == {}
     ns = namespace_of(source("a6_training"))
-    ns["sgd"] = lambda w, dw, learning_rate=0.01: [w - learning_rate * dw for _ in [0] if
-                                                    isinstance(learning_rate, float)][0]
+    ns["sgd"] = lambda w, dw, learning_rate=0.01: [
+        w - learning_rate * dw for _ in [0] if isinstance(learning_rate, float)
+    ][0]
     assert probe(ns, "a6_training", tmp_path / "a6") == {}
 
 
@@ -121,4 +129,5 @@ def test_a_link_in_place_of_the_probe_folder_is_not_followed(tmp_path):
         probes.prepare(str(tmp_path / "probe"), SPECS["a1_neuron"], seed=1)
     assert list(target.iterdir()) == []
     assert set(probes.judge(str(tmp_path / "probe"), SPECS["a1_neuron"], [])) == set(
-        range(len(SPECS["a1_neuron"])))
+        range(len(SPECS["a1_neuron"]))
+    )

@@ -3,6 +3,7 @@
 Each test checks what one patch relies on, so that a new version of nbgrader, jupyter_client or
 Python that breaks it fails here, by name, instead of slowing or breaking grading somewhere else.
 """
+
 import os
 import re
 import time
@@ -35,9 +36,12 @@ def test_the_checked_versions_are_the_locked_ones():
 def test_gradebooks_share_one_engine_per_address(tmp_path):
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     original = nbgrader.api.create_engine
-    with upstream.shared_engines():
-        with nbgrader.api.Gradebook(url) as first, nbgrader.api.Gradebook(url) as second:
-            assert first.engine is second.engine, "nbgrader no longer makes its engine with create_engine"
+    with (
+        upstream.shared_engines(),
+        nbgrader.api.Gradebook(url) as first,
+        nbgrader.api.Gradebook(url) as second,
+    ):
+        assert first.engine is second.engine, "nbgrader no longer makes its engine with create_engine"
     assert nbgrader.api.create_engine is original
     with nbgrader.api.Gradebook(url) as first, nbgrader.api.Gradebook(url) as second:
         assert first.engine is not second.engine
@@ -98,8 +102,10 @@ def test_a_kernel_info_reply_adapts_the_protocol(version, adapted):
 
 def test_only_course_upstream_touches_library_internals():
     """The patches stay in one module: no other grader module reaches into these internals."""
-    internals = re.compile(r"\._processes\b|create_engine\s*=|_handle_kernel_info_reply|km\.provisioner\s*="
-                           r"|_async_\w+|NotebookClient\.__init__|_check_assign_resources|_reconcile_connection_info")
+    internals = re.compile(
+        r"\._processes\b|create_engine\s*=|_handle_kernel_info_reply|km\.provisioner\s*="
+        r"|_async_\w+|NotebookClient\.__init__|_check_assign_resources|_reconcile_connection_info"
+    )
     for path in sorted((ROOT / "course").rglob("*.py")):
         if path.name == "upstream.py":
             continue

@@ -22,7 +22,7 @@ def test_sigmoid_matches_closed_form(zs):
 def test_derivatives_match_numeric(name, rng):
     f, f_prime = A.ACTIVATIONS[name]
     z = rng.standard_normal(12) * 3
-    z[np.abs(z) < 1e-3] = 0.5                       # keep away from the ReLU kink
+    z[np.abs(z) < 1e-3] = 0.5  # keep away from the ReLU kink
     numeric = np.array([numerical_gradients(lambda v: float(f(v)), [zi])[0] for zi in z])
     assert_gradient_close(f_prime(z), numeric, tol=1e-6, what=f"{name}'")
 

@@ -1,4 +1,5 @@
 """nanoprop.optim.clip_by_norm: caps the joint gradient norm, keeps the direction, copies."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -8,7 +9,7 @@ from nanoprop import clip_by_norm
 
 
 def joint_norm(grads):
-    return np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+    return np.sqrt(sum(np.sum(g**2) for g in grads.values()))
 
 
 @given(st.floats(1e-3, 1e3), st.integers(0, 2**32 - 1))
@@ -20,14 +21,14 @@ def test_clipped_norm_and_direction(max_norm, seed):
     assert norm == pytest.approx(joint_norm(before))
     assert joint_norm(clipped) == pytest.approx(min(norm, max_norm), rel=1e-9)
     scale = clipped["W"].ravel()[0] / before["W"].ravel()[0]
-    for k in grads:                                   # same direction: one common factor
+    for k in grads:  # same direction: one common factor
         np.testing.assert_allclose(clipped[k], before[k] * scale, rtol=1e-12)
-        np.testing.assert_array_equal(grads[k], before[k])   # nothing modified in place
+        np.testing.assert_array_equal(grads[k], before[k])  # nothing modified in place
         assert clipped[k] is not grads[k]
 
 
 def test_small_and_zero_gradients_pass_unchanged():
-    grads = {"W": np.array([[0.3, -0.4]])}            # norm 0.5
+    grads = {"W": np.array([[0.3, -0.4]])}  # norm 0.5
     clipped, norm = clip_by_norm(grads, 1.0)
     assert norm == pytest.approx(0.5)
     np.testing.assert_array_equal(clipped["W"], grads["W"])

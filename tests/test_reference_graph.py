@@ -1,4 +1,5 @@
 """nanoprop.graph: the walk that draws Value graphs must list every node once, inputs first."""
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,14 +10,19 @@ from nanoprop.graph import depths, trace
 def test_small_expression_order_edges_and_depths():
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     c = a * b
-    d = c + a                      # a is used twice, by different parents
+    d = c + a  # a is used twice, by different parents
     e = d.tanh()
     nodes, edges = trace(e)
     assert nodes[-1] is e
     assert set(map(id, nodes)) == set(map(id, [a, b, c, d, e]))
     assert len(nodes) == 5
     assert [(x.label or x._op, y._op) for x, y in edges] == [
-        ("a", "*"), ("b", "*"), ("*", "+"), ("a", "+"), ("+", "tanh")]
+        ("a", "*"),
+        ("b", "*"),
+        ("*", "+"),
+        ("a", "+"),
+        ("+", "tanh"),
+    ]
     depth = depths(nodes)
     assert [depth[v] for v in (a, b, c, d, e)] == [0, 0, 1, 2, 3]
 
@@ -35,8 +41,7 @@ def test_a_lone_value_is_its_own_graph():
     assert depths([a]) == {a: 0}
 
 
-@given(st.lists(st.sampled_from(["add", "mul", "tanh", "reuse"]), min_size=1, max_size=30),
-       st.floats(-2, 2))
+@given(st.lists(st.sampled_from(["add", "mul", "tanh", "reuse"]), min_size=1, max_size=30), st.floats(-2, 2))
 def test_topological_order_matches_backward(ops, x0):
     """Every node comes after its children, and backprop in reverse trace order gives
     the same gradients as Value.backward."""

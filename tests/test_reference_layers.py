@@ -1,4 +1,5 @@
 """Every backward pass against central-difference numeric gradients, on random shapes."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -52,7 +53,7 @@ def test_activation_layers_keep_float32(name, rng):
     out, cache = forward(x)
     assert_gradient_close(out32, out, tol=1e-6, what=f"{name} out in float32")
     assert_gradient_close(dx32, backward(dout, cache), tol=1e-5, what=f"d{name} in float32")
-    assert forward(np.array([[-2, 0, 3]]))[0].dtype == np.float64     # ints are computed in float64
+    assert forward(np.array([[-2, 0, 3]]))[0].dtype == np.float64  # ints are computed in float64
 
 
 def test_every_layer_documents_its_shapes():

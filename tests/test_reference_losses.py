@@ -34,7 +34,7 @@ def test_mse_gradient_and_value(N, K, seed):
 def test_uniform_logits_give_log_C():
     loss, dlogits = losses.softmax_cross_entropy(np.zeros((4, 10)), np.array([0, 3, 5, 9]))
     assert abs(loss - math.log(10)) < 1e-12
-    assert abs(dlogits.sum()) < 1e-12                      # each row of p - y sums to 0
+    assert abs(dlogits.sum()) < 1e-12  # each row of p - y sums to 0
 
 
 def test_huge_logits_stay_finite():

@@ -1,4 +1,5 @@
 """Backprop through time against numeric gradients over several steps."""
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,9 +11,13 @@ small = st.integers(1, 4)
 
 
 def params(rng, N, D, H):
-    return (rng.standard_normal((N, D)), rng.standard_normal((N, H)),
-            rng.standard_normal((D, H)) * 0.5, rng.standard_normal((H, H)) * 0.5,
-            rng.standard_normal(H))
+    return (
+        rng.standard_normal((N, D)),
+        rng.standard_normal((N, H)),
+        rng.standard_normal((D, H)) * 0.5,
+        rng.standard_normal((H, H)) * 0.5,
+        rng.standard_normal(H),
+    )
 
 
 @given(small, small, small, st.integers(0, 2**32 - 1))

@@ -1,4 +1,5 @@
 """The network, the optimiser, the data and the training loop."""
+
 import numpy as np
 import pytest
 from oracle import assert_gradient_close, numerical_gradients
@@ -14,12 +15,14 @@ def test_mlp_gradients_match_numeric(activation, rng):
     _, grads = model.loss(X, y)
     assert set(grads) == set(model.params) == {"W1", "b1", "W2", "b2", "W3", "b3"}
     for k, p in model.params.items():
+
         def f(a, k=k):
             saved, model.params[k] = model.params[k], a
             try:
                 return model.loss(X, y)[0]
             finally:
                 model.params[k] = saved
+
         (numeric,) = numerical_gradients(f, [p])
         assert_gradient_close(grads[k], numeric, tol=1e-6, what=f"d{k} ({activation})")
 
@@ -33,14 +36,14 @@ def test_sgd_momentum_closed_form():
     w2, v2 = optim.sgd_momentum(w1, dw, v1, learning_rate=0.1, momentum=0.9)
     assert_gradient_close(v2, [-0.095, -0.095], tol=1e-15)
     assert_gradient_close(w2, [0.855, -2.145], tol=1e-15)
-    assert w.tolist() == [1.0, -2.0] and v.tolist() == [0.0, 0.0]   # nothing in place
+    assert w.tolist() == [1.0, -2.0] and v.tolist() == [0.0, 0.0]  # nothing in place
     assert optim.sgd(np.array([1.0]), np.array([2.0]), 0.25).tolist() == [0.5]
 
 
 def test_momentum_minimises_a_quadratic():
     w, v = np.array([5.0, -3.0]), np.zeros(2)
     for _ in range(300):
-        w, v = optim.sgd_momentum(w, 2 * w, v, learning_rate=0.05, momentum=0.9)   # f = |w|^2
+        w, v = optim.sgd_momentum(w, 2 * w, v, learning_rate=0.05, momentum=0.9)  # f = |w|^2
     assert np.abs(w).max() < 1e-6
 
 
@@ -65,12 +68,13 @@ def test_split_is_standardised_with_training_statistics():
     assert d.X_train.shape == (1438, 64) and d.X_test.shape == (359, 64)
     assert_gradient_close(d.X_train.mean(axis=0), np.zeros(64), tol=1e-10, what="train mean")
     moving = d.std != 1.0
-    assert_gradient_close(d.X_train[:, moving].std(axis=0), np.ones(moving.sum()), tol=1e-10,
-                          what="train std")
+    assert_gradient_close(
+        d.X_train[:, moving].std(axis=0), np.ones(moving.sum()), tol=1e-10, what="train std"
+    )
     X, _ = nanoprop.data.load_digits_raw()
     rows = {tuple(r) for r in np.round(d.X_test * d.std + d.mean, 6)}
-    assert rows <= {tuple(r) for r in X}                 # the test set is real images, unscaled
-    assert load_digits(seed=0).y_test.tolist() == d.y_test.tolist()     # seeded
+    assert rows <= {tuple(r) for r in X}  # the test set is real images, unscaled
+    assert load_digits(seed=0).y_test.tolist() == d.y_test.tolist()  # seeded
     assert load_digits(seed=1).y_test.tolist() != d.y_test.tolist()
 
 
@@ -78,8 +82,18 @@ def test_split_is_standardised_with_training_statistics():
 def test_mlp_learns_digits():
     d = load_digits(seed=0)
     model = MLP([64, 128, 10], seed=0)
-    history = nanoprop.train(model, d.X_train, d.y_train, d.X_test, d.y_test,
-                             epochs=20, batch_size=64, learning_rate=0.05, momentum=0.9, seed=0)
+    history = nanoprop.train(
+        model,
+        d.X_train,
+        d.y_train,
+        d.X_test,
+        d.y_test,
+        epochs=20,
+        batch_size=64,
+        learning_rate=0.05,
+        momentum=0.9,
+        seed=0,
+    )
     assert history["loss"][-1] < history["loss"][0] / 10
     assert nanoprop.accuracy(model, d.X_test, d.y_test) >= 0.95
     assert len(history["val_acc"]) == 20
@@ -89,7 +103,7 @@ def test_mlp_learns_digits():
 def test_float32_network_stays_float32(activation, rng):
     X, y = rng.standard_normal((4, 5)), rng.integers(0, 3, 4)
     model32 = MLP([5, 7, 3], activation, seed=3, dtype=np.float32)
-    model = MLP([5, 7, 3], activation, seed=3)                      # the same weights, in float64
+    model = MLP([5, 7, 3], activation, seed=3)  # the same weights, in float64
     scores32, caches32 = model32.forward(X.astype(np.float32))
     assert scores32.dtype == np.float32
     _, grads32 = model32.loss(X.astype(np.float32), y)

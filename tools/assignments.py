@@ -13,6 +13,7 @@ The build, the book's Assignments part, the demo class and the tests all read th
 this module, so adding an assignment means adding one folder. Only the notebook is released to
 learners (``course.grading_rules`` tells nbgrader to leave the other files out).
 """
+
 import copy
 import json
 import tomllib
@@ -27,6 +28,7 @@ SOURCE = ROOT / "assignments"
 class Bug:
     """One seeded bug: ``old`` replaced by ``new`` in the solution cell ``cell``; grading must fail
     exactly the tests in ``lost``, the broken part's test with the diagnosis ``message``."""
+
     assignment: str
     name: str
     cell: str
@@ -68,16 +70,25 @@ class Assignment:
     def points(self) -> float:
         """The points of its test cells together."""
         cells = self.read_notebook()["cells"]
-        return sum(c["metadata"].get("nbgrader", {}).get("points", 0) for c in cells
-                   if c["metadata"].get("nbgrader", {}).get("grade"))
+        return sum(
+            c["metadata"].get("nbgrader", {}).get("points", 0)
+            for c in cells
+            if c["metadata"].get("nbgrader", {}).get("grade")
+        )
 
 
 def read(folder: Path) -> Assignment:
     """The assignment in ``folder`` (which must hold an ``assignment.toml``)."""
     folder = Path(folder)
     meta = tomllib.loads((folder / "assignment.toml").read_text())
-    return Assignment(name=folder.name, folder=folder, title=meta["title"], summary=meta["summary"],
-                      chapters=tuple(meta.get("chapters", ())), bonus=bool(meta.get("bonus", False)))
+    return Assignment(
+        name=folder.name,
+        folder=folder,
+        title=meta["title"],
+        summary=meta["summary"],
+        chapters=tuple(meta.get("chapters", ())),
+        bonus=bool(meta.get("bonus", False)),
+    )
 
 
 def discover(source: Path = SOURCE) -> list[Assignment]:
@@ -100,21 +111,27 @@ def all_bugs(source: Path = SOURCE) -> list[Bug]:
 def readme_table(source: Path = SOURCE) -> str:
     """The README's table of assignments (a test checks that the README shows exactly this)."""
     rows = ["| assignment | learners write | points |", "| --- | --- | ---: |"]
-    rows += [f"| `{a.name}`{' (bonus)' if a.bonus else ''} | {a.summary} | {a.points:g} |" for a in discover(source)]
+    rows += [
+        f"| `{a.name}`{' (bonus)' if a.bonus else ''} | {a.summary} | {a.points:g} |"
+        for a in discover(source)
+    ]
     return "\n".join(rows)
 
 
 def apply_bug(bug: Bug, notebook: dict) -> dict:
     """A copy of the notebook (a dict) with the bug's edit made in its solution cell."""
     nb = copy.deepcopy(notebook)
-    matches = [c for c in nb["cells"]
-               if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == bug.cell]
+    matches = [
+        c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == bug.cell
+    ]
     if len(matches) != 1:
         raise ValueError(f"bug {bug.name}: no single solution cell {bug.cell!r}")
     cell = matches[0]
     source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
     if source.count(bug.old) != 1:
-        raise ValueError(f"bug {bug.name}: {bug.old!r} must occur exactly once in "
-                         f"cell {bug.cell!r} (found {source.count(bug.old)})")
+        raise ValueError(
+            f"bug {bug.name}: {bug.old!r} must occur exactly once in "
+            f"cell {bug.cell!r} (found {source.count(bug.old)})"
+        )
     cell["source"] = source.replace(bug.old, bug.new)
     return nb

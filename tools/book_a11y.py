@@ -5,10 +5,14 @@ chevron icon, so a screen reader announces an unnamed control (axe-core rule ``s
 This wraps the theme's table-of-contents generator so that every such summary gets an
 ``aria-label``. Loaded from ``_config.yml`` (``sphinx: local_extensions``).
 """
+
 from markupsafe import Markup
 
 TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
-NAMED_TOGGLE = '<summary aria-label="Show or hide this part\'s sections"><span class="toctree-toggle" role="presentation">'
+NAMED_TOGGLE = (
+    '<summary aria-label="Show or hide this part\'s sections">'
+    '<span class="toctree-toggle" role="presentation">'
+)
 
 
 def name_toggles(app, pagename, templatename, context, doctree):

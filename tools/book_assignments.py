@@ -1,13 +1,15 @@
 """Write the book's "Assignments" part from ``assignments/`` (run by ``make book``).
 
-For every assignment folder it writes ``chapters/assignments/<name>.md``: the goal (the
-notebook's opening paragraph), which chapters to read first (its ``assignment.toml``), what is graded and for how many points (the test cells' nbgrader metadata), and a
-download of the notebook exactly as ``nbgrader generate_assignment`` releases it: solutions
-replaced by ``# YOUR CODE HERE``, hidden tests removed. Nothing else of the source notebook is
-copied, so no solution and no hidden test can reach the book.
+For every assignment folder it writes ``chapters/assignments/<name>.md``: the goal (the notebook's
+opening paragraph), which chapters to read first (its ``assignment.toml``), what is graded and for
+how many points (the test cells' nbgrader metadata), and a download of the notebook exactly as
+``nbgrader generate_assignment`` releases it: solutions replaced by ``# YOUR CODE HERE``, hidden
+tests removed. Nothing else of the source notebook is copied, so no solution and no hidden test can
+reach the book.
 
     python -m tools.book_assignments        # writes chapters/assignments/ (git-ignored)
 """
+
 import json
 import re
 import shutil
@@ -30,8 +32,12 @@ def release(names, source=SOURCE, dest=RELEASED):
 
     A notebook already released from an unchanged source is kept as it is."""
     released = {name: dest / f"{name}.ipynb" for name in names}
-    stale = [name for name in names if not released[name].is_file()
-             or released[name].stat().st_mtime < (source / name / f"{name}.ipynb").stat().st_mtime]
+    stale = [
+        name
+        for name in names
+        if not released[name].is_file()
+        or released[name].stat().st_mtime < (source / name / f"{name}.ipynb").stat().st_mtime
+    ]
     if not stale:
         return released
     from nbgrader.apps import NbGraderAPI
@@ -51,8 +57,10 @@ def release(names, source=SOURCE, dest=RELEASED):
         for name in stale:
             result = api.generate_assignment(name, force=True, create=True)
             if not result["success"]:
-                sys.exit(f"nbgrader could not release assignment {name}:\n{result['log']}\n"
-                         f"{result.get('error', '')}")
+                sys.exit(
+                    f"nbgrader could not release assignment {name}:\n{result['log']}\n"
+                    f"{result.get('error', '')}"
+                )
             shutil.copyfile(Path(course) / "release" / name / f"{name}.ipynb", released[name])
     return released
 
@@ -89,8 +97,10 @@ def page(name, released_path):
     title, goal, tests, functions = describe(name)
     total = sum(points for _, points, _ in tests)
     read_first = ", ".join(f"{{doc}}`../{doc}`" for doc in assignments.get(name).chapters) or "the book"
-    rows = "\n".join(f"| `{gid}` | {', '.join(f'`{n}`' for n in needs) or '-'} | {points:g} |"
-                     for gid, points, needs in tests)
+    rows = "\n".join(
+        f"| `{gid}` | {', '.join(f'`{n}`' for n in needs) or '-'} | {points:g} |"
+        for gid, points, needs in tests
+    )
     download = released_path.relative_to(OUT).as_posix()
     return f"""# {title}
 
@@ -98,7 +108,7 @@ def page(name, released_path):
 
 **Read first:** {read_first}.
 
-**You write:** {', '.join(f'`{f}`' for f in dict.fromkeys(functions))}.
+**You write:** {", ".join(f"`{f}`" for f in dict.fromkeys(functions))}.
 
 **Download:** {{download}}`the assignment notebook ({name}.ipynb) <{download}>`.
 Save it inside your copy of the course and open it with `make lab`: its test cells use the

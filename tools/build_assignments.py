@@ -19,6 +19,7 @@ test, hidden ones included): ``python assignments/a1_neuron/source.py``.
     python -m tools.build_assignments          write assignments/<name>/<name>.ipynb
     python -m tools.build_assignments --check  fail if a committed notebook is out of date
 """
+
 import argparse
 import json
 import re
@@ -75,8 +76,14 @@ def nbgrader_meta(kind, attrs, where):
     grade_id = attrs.get("id")
     if not grade_id:
         raise ValueError(f"{where}: a {kind} cell needs id=...")
-    meta = {"grade": kind == "tests", "grade_id": grade_id, "locked": kind != "solution",
-            "schema_version": 3, "solution": kind == "solution", "task": False}
+    meta = {
+        "grade": kind == "tests",
+        "grade_id": grade_id,
+        "locked": kind != "solution",
+        "schema_version": 3,
+        "solution": kind == "solution",
+        "task": False,
+    }
     if kind == "tests":
         meta["points"] = int(attrs["points"])
     return meta
@@ -104,14 +111,21 @@ def build_notebook(source_path):
                 if unknown:
                     raise ValueError(f"{cell_where}: needs {unknown}, which are not solution cells above it")
                 meta["course"] = {"needs": needs}
-            cell = {"cell_type": "code", "execution_count": None, "metadata": meta,
-                    "outputs": [], "source": "\n".join(lines).strip("\n")}
+            cell = {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": meta,
+                "outputs": [],
+                "source": "\n".join(lines).strip("\n"),
+            }
         cell["id"] = f"{name}-{index:02d}"
         cells.append(cell)
-    return {"cells": cells,
-            "metadata": {"kernelspec": KERNELSPEC,
-                         "language_info": {"name": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": cells,
+        "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def notebook_text(source_path):
@@ -130,10 +144,15 @@ def sources(source=assignments.SOURCE):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only check that every committed notebook matches its source")
-    parser.add_argument("--source", type=Path, default=assignments.SOURCE,
-                        help="the folder of assignment folders (default: the course's assignments/)")
+    parser.add_argument(
+        "--check", action="store_true", help="only check that every committed notebook matches its source"
+    )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=assignments.SOURCE,
+        help="the folder of assignment folders (default: the course's assignments/)",
+    )
     args = parser.parse_args(argv)
     stale = []
     for src in sources(args.source):

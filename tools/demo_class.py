@@ -16,6 +16,7 @@ an LMS export names them, then runs the instructor's workflow:
 
 and checks every exported score against the score each student was built to earn.
 """
+
 import argparse
 import copy
 import csv
@@ -35,22 +36,57 @@ ROOT = catalogue.ROOT
 ASSIGNMENTS = catalogue.names()
 KINDS = ["complete", "partial", "buggy", "blank", "missing"]
 WEIGHTS = [0.40, 0.20, 0.22, 0.12, 0.06]
-FIRST = ["Ada", "Alan", "Grace", "Claude", "Katherine", "John", "Barbara", "Edsger", "Frances",
-         "Donald", "Margaret", "Tim", "Radia", "Ken", "Hedy", "Dennis", "Sophie", "Linus"]
-LAST = ["Lovelace", "Turing", "Hopper", "Shannon", "Johnson", "Backus", "Liskov", "Dijkstra",
-        "Allen", "Knuth", "Hamilton", "Berners-Lee", "Perlman", "Thompson", "Lamarr", "Ritchie"]
+FIRST = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Claude",
+    "Katherine",
+    "John",
+    "Barbara",
+    "Edsger",
+    "Frances",
+    "Donald",
+    "Margaret",
+    "Tim",
+    "Radia",
+    "Ken",
+    "Hedy",
+    "Dennis",
+    "Sophie",
+    "Linus",
+]
+LAST = [
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Shannon",
+    "Johnson",
+    "Backus",
+    "Liskov",
+    "Dijkstra",
+    "Allen",
+    "Knuth",
+    "Hamilton",
+    "Berners-Lee",
+    "Perlman",
+    "Thompson",
+    "Lamarr",
+    "Ritchie",
+]
 # How an LMS export names a downloaded notebook; FileNameCollectorPlugin.named_regexp in
 # nbgrader_config.py reads the student id and the notebook name back from it.
 LMS_NAME = "{assignment}_{student}_attempt_{timestamp}_{assignment}.ipynb"
 LMS_REGEXP = r".*_(?P<student_id>[^_]+)_attempt_(?P<timestamp>[0-9T]+)_(?P<file_id>\w+)"
 
 Student = namedtuple("Student", "id first_name last_name email")
-Work = namedtuple("Work", "kind done mutant")      # done: solution cells written; mutant or None
+Work = namedtuple("Work", "kind done mutant")  # done: solution cells written; mutant or None
 
 
 # --------------------------------------------------------------------------------------
 # Notebooks: solution cells, test cells and what they need
 # --------------------------------------------------------------------------------------
+
 
 def read_notebook(path):
     return json.loads(Path(path).read_text())
@@ -71,8 +107,11 @@ def solution_cells(nb):
 
 def test_cells(nb):
     """{grade_id: (points, needs)} for every graded test cell."""
-    return {_meta(c)["grade_id"]: (_meta(c)["points"], set(c["metadata"].get("course", {}).get("needs", [])))
-            for c in nb["cells"] if _meta(c).get("grade")}
+    return {
+        _meta(c)["grade_id"]: (_meta(c)["points"], set(c["metadata"].get("course", {}).get("needs", [])))
+        for c in nb["cells"]
+        if _meta(c).get("grade")
+    }
 
 
 def expected_score(nb, work):
@@ -80,8 +119,13 @@ def expected_score(nb, work):
     if work.kind == "missing":
         return 0.0
     lost = work.mutant.lost if work.mutant else set()
-    return float(sum(points for grade_id, (points, needs) in test_cells(nb).items()
-                     if needs <= set(work.done) and grade_id not in lost))
+    return float(
+        sum(
+            points
+            for grade_id, (points, needs) in test_cells(nb).items()
+            if needs <= set(work.done) and grade_id not in lost
+        )
+    )
 
 
 def submission(source_nb, release_nb, work):
@@ -101,20 +145,25 @@ def submission(source_nb, release_nb, work):
 # Running nbgrader
 # --------------------------------------------------------------------------------------
 
+
 def nbgrader(course_dir, *args, check=True):
     """Run one plain nbgrader command in the course folder; return its combined output."""
     env = dict(os.environ)
-    bin_dir = str(Path(sys.executable).parent)       # nbgrader starts `alembic` by name
+    bin_dir = str(Path(sys.executable).parent)  # nbgrader starts `alembic` by name
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     cmd = [str(Path(bin_dir) / "nbgrader"), *args]
     proc = subprocess.run(cmd, cwd=course_dir, env=env, capture_output=True, text=True)
     output = proc.stdout + proc.stderr
     if check and proc.returncode != 0:
-        errors = [line for line in output.splitlines()
-                  if "Error" in line or "error" in line or "Traceback" in line][-40:]
-        raise RuntimeError(f"`nbgrader {' '.join(args)}` failed in {course_dir}:\n"
-                           + "\n".join(errors) + f"\n... the last of its output:\n{output[-3000:]}")
+        errors = [
+            line for line in output.splitlines() if "Error" in line or "error" in line or "Traceback" in line
+        ][-40:]
+        raise RuntimeError(
+            f"`nbgrader {' '.join(args)}` failed in {course_dir}:\n"
+            + "\n".join(errors)
+            + f"\n... the last of its output:\n{output[-3000:]}"
+        )
     return output
 
 
@@ -123,13 +172,15 @@ def autograde(course_dir, assignment, attempts=2):
     machine stops the whole command; the second run regrades everything)."""
     for attempt in range(1, attempts + 1):
         try:
-            return nbgrader(course_dir, "autograde", assignment, "--force",
-                            "--Execute.startup_timeout=300")
+            return nbgrader(course_dir, "autograde", assignment, "--force", "--Execute.startup_timeout=300")
         except RuntimeError as error:
             if attempt == attempts:
                 raise
-            print(f"autograde {assignment} failed, trying again:\n{str(error)[:2000]}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"autograde {assignment} failed, trying again:\n{str(error)[:2000]}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def make_course(course_dir, assignments, source=catalogue.SOURCE):
@@ -141,8 +192,11 @@ def make_course(course_dir, assignments, source=catalogue.SOURCE):
     (course_dir / "assignments").mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", course_dir / "nbgrader_config.py")
     for a in assignments:
-        shutil.copytree(Path(source) / a, course_dir / "assignments" / a,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(
+            Path(source) / a,
+            course_dir / "assignments" / a,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
     return course_dir
 
 
@@ -171,8 +225,9 @@ def lms_name(assignment, student_id, k):
     return LMS_NAME.format(assignment=assignment, student=student_id, timestamp=stamp)
 
 
-def grade_class(course_dir, students, work, assignments, feedback_for=None, via_lms=True,
-                log=lambda message: None):
+def grade_class(
+    course_dir, students, work, assignments, feedback_for=None, via_lms=True, log=lambda message: None
+):
     """Run the whole workflow on prepared work {(student_id, assignment): Work}.
 
     feedback_for: a student id to write feedback for only that student (default: everyone);
@@ -187,8 +242,11 @@ def grade_class(course_dir, students, work, assignments, feedback_for=None, via_
         nbgrader(course_dir, "generate_assignment", a, "--create", "--force")
         source = read_notebook(course_dir / "assignments" / a / f"{a}.ipynb")
         release = read_notebook(course_dir / "release" / a / f"{a}.ipynb")
-        notebooks = {s.id: submission(source, release, work[s.id, a])
-                     for s in students if work[s.id, a].kind != "missing"}
+        notebooks = {
+            s.id: submission(source, release, work[s.id, a])
+            for s in students
+            if work[s.id, a].kind != "missing"
+        }
         if via_lms:
             lms_download(course_dir, a, notebooks)
             nbgrader(course_dir, "zip_collect", a, "--force")
@@ -208,6 +266,7 @@ def grade_class(course_dir, students, work, assignments, feedback_for=None, via_
 # --------------------------------------------------------------------------------------
 # The demo class
 # --------------------------------------------------------------------------------------
+
 
 def invent_students(n, seed):
     rng = random.Random(seed)
@@ -270,8 +329,9 @@ def summary(students, work, exported, assignments):
     for s in students:
         scores = [exported.get((s.id, a), 0.0) for a in assignments]
         kinds = ",".join(sorted({work[s.id, a].kind for a in assignments}))
-        lines.append(f"{s.id:8} " + " ".join(f"{x:{width}g}" for x in scores)
-                     + f"  {sum(scores):6g}  {kinds}")
+        lines.append(
+            f"{s.id:8} " + " ".join(f"{x:{width}g}" for x in scores) + f"  {sum(scores):6g}  {kinds}"
+        )
     return "\n".join(lines)
 
 
@@ -287,10 +347,13 @@ def main(argv=None):
     course_dir = make_course(args.dir, args.assignments)
     students = invent_students(args.students, args.seed)
     work = invent_work(students, args.assignments, args.seed)
-    print(f"Grading {len(students)} students x {len(args.assignments)} assignments in {course_dir} ...",
-          flush=True)
-    exported = grade_class(course_dir, students, work, args.assignments,
-                           log=lambda line: print(line, flush=True))
+    print(
+        f"Grading {len(students)} students x {len(args.assignments)} assignments in {course_dir} ...",
+        flush=True,
+    )
+    exported = grade_class(
+        course_dir, students, work, args.assignments, log=lambda line: print(line, flush=True)
+    )
     print(summary(students, work, exported, args.assignments))
     problems = compare(expected_scores(work), exported)
     print(f"\nGrades exported to {course_dir / 'grades.csv'}; feedback in {course_dir / 'feedback'}.")

@@ -15,6 +15,7 @@ This is only a speed-up: a notebook that fails here (a real error, or a kernel t
 in time on a busy machine) is reported and left for Jupyter Book, which executes it again and
 fails the build, with the traceback, if the error is real.
 """
+
 import hashlib
 import os
 import re
@@ -26,8 +27,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
-STAMP = CACHE / "execute_chapters.stamp"     # fingerprint of the notebooks last brought up to date
-READER = {"type": "plugin", "name": "myst_nb_md"}     # how MyST-NB reads a .md notebook
+STAMP = CACHE / "execute_chapters.stamp"  # fingerprint of the notebooks last brought up to date
+READER = {"type": "plugin", "name": "myst_nb_md"}  # how MyST-NB reads a .md notebook
 CODE_CELL = re.compile(r"^```\{code-cell\}", re.M)
 
 
@@ -41,8 +42,9 @@ def toc_files(toc=ROOT / "_toc.yml"):
             if "file" in node:
                 found.append(node["file"])
             if "glob" in node:
-                found.extend(str(p.relative_to(ROOT).with_suffix(""))
-                             for p in sorted(ROOT.glob(node["glob"] + ".md")))
+                found.extend(
+                    str(p.relative_to(ROOT).with_suffix("")) for p in sorted(ROOT.glob(node["glob"] + ".md"))
+                )
             for key in ("parts", "chapters", "sections"):
                 walk(node.get(key) or [])
         elif isinstance(node, list):
@@ -83,7 +85,7 @@ def main():
 
     cache = get_cache(str(CACHE))
     wanted = {str(p) for p in books}
-    for record in cache.list_project_records():        # pages removed from the book
+    for record in cache.list_project_records():  # pages removed from the book
         if record.uri not in wanted:
             cache.remove_nb_from_project(record.pk)
     for path in sorted(wanted):
@@ -94,18 +96,27 @@ def main():
         STAMP.write_text(stamp)
         return 0
     start = time.perf_counter()
-    print(f"execute_chapters: executing {len(stale)} of {len(wanted)} notebooks on "
-          f"{os.cpu_count()} cores", flush=True)
+    print(
+        f"execute_chapters: executing {len(stale)} of {len(wanted)} notebooks on {os.cpu_count()} cores",
+        flush=True,
+    )
     result = load_executor("local-parallel", cache).run_and_cache(
-        filter_pks=[r.pk for r in stale], timeout=timeout_seconds(), allow_errors=False)
+        filter_pks=[r.pk for r in stale], timeout=timeout_seconds(), allow_errors=False
+    )
     failed = result.excepted + result.errored
     for uri in failed:
         record = cache.get_project_record(uri)
-        print(f"execute_chapters: {Path(uri).relative_to(ROOT)} did not run to the end here; "
-              "the book build executes it again and reports any error.\n"
-              f"{record.traceback or ''}", file=sys.stderr)
-    print(f"execute_chapters: {len(result.succeeded)} executed in "
-          f"{time.perf_counter() - start:.0f} s, {len(failed)} left to the book build", flush=True)
+        print(
+            f"execute_chapters: {Path(uri).relative_to(ROOT)} did not run to the end here; "
+            "the book build executes it again and reports any error.\n"
+            f"{record.traceback or ''}",
+            file=sys.stderr,
+        )
+    print(
+        f"execute_chapters: {len(result.succeeded)} executed in "
+        f"{time.perf_counter() - start:.0f} s, {len(failed)} left to the book build",
+        flush=True,
+    )
     if not failed:
         STAMP.write_text(stamp)
     return 0

@@ -22,6 +22,7 @@ What is taken from each package:
 - ``mathjax``: the TeX-to-HTML renderer, its fonts, the TeX extensions it loads on demand, and the
   accessibility components (assistive MathML, the speech rule engine with English rules).
 """
+
 import json
 import re
 import shutil
@@ -48,8 +49,12 @@ COMMENTED_FONT_IMPORT = re.compile(r"/\* @import url\('https://fonts\.googleapis
 
 def npm_pack(name, version, dest):
     """Download one package tarball with npm and unpack it; return its ``package/`` folder."""
-    out = subprocess.run(["npm", "pack", f"{name}@{version}", "--json", "--pack-destination",
-                          str(dest)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["npm", "pack", f"{name}@{version}", "--json", "--pack-destination", str(dest)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     tgz = dest / json.loads(out)[0]["filename"]
     target = dest / tgz.stem
     with tarfile.open(tgz) as tar:
@@ -115,17 +120,25 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         new = tmp / "vendor"
-        steps = {"requirejs": vendor_requirejs, "@jupyter-widgets/html-manager": vendor_html_manager,
-                 "mathjax": vendor_mathjax}
-        folders = {"requirejs": "requirejs", "@jupyter-widgets/html-manager": "html-manager",
-                   "mathjax": "mathjax"}
+        steps = {
+            "requirejs": vendor_requirejs,
+            "@jupyter-widgets/html-manager": vendor_html_manager,
+            "mathjax": vendor_mathjax,
+        }
+        folders = {
+            "requirejs": "requirejs",
+            "@jupyter-widgets/html-manager": "html-manager",
+            "mathjax": "mathjax",
+        }
         for name, version in PACKAGES.items():
             print(f"vendoring {name}@{version}")
             steps[name](npm_pack(name, version, tmp), new / folders[name])
         lines = [f"{folders[n]}/: {n}@{v} from the npm registry" for n, v in PACKAGES.items()]
         (new / "VERSIONS.txt").write_text(
             "Front-end files served by the book itself. Refresh with `python tools/vendor_assets.py`.\n"
-            + "\n".join(lines) + "\n")
+            + "\n".join(lines)
+            + "\n"
+        )
         # Replace the vendored packages only; vendor/course-widgets.js is the book's own code.
         for item in new.iterdir():
             old = VENDOR / item.name

@@ -159,8 +159,8 @@ checks.assert_close(checks.call(neuron, np.array([[1.0, 2.0], [3.0, 1.0]]), np.a
 import nanoprop
 for act in ("sigmoid", "tanh", "relu"):
     checks.compare_with_reference(
-        lambda x, w, b: neuron(x, w, b, act),
-        lambda x, w, b: nanoprop.neuron(x, w, b, act),
+        lambda x, w, b, act=act: neuron(x, w, b, act),
+        lambda x, w, b, act=act: nanoprop.neuron(x, w, b, act),
         lambda rng: (checks.random_array(rng, int(rng.integers(1, 6)), 4), checks.random_array(rng, 4),
                      float(rng.normal())),
         (f"neuron(x, w, b, {act!r})",), name="neuron", seed=17, trials=5)

@@ -186,7 +186,7 @@ checks.check_local_gradient(Value, lambda a: a.log(), [4.0], "c = a.log()")
 ### BEGIN HIDDEN TESTS
 for _x in (0.3, 1.7, 3.2):
     for _k in (2, -1, 0.5):
-        checks.check_local_gradient(Value, lambda a: a ** _k, [_x], f"c = a ** {_k}")
+        checks.check_local_gradient(Value, lambda a, _k=_k: a ** _k, [_x], f"c = a ** {_k}")
     checks.check_local_gradient(Value, lambda a: a.exp(), [-_x], "c = a.exp()")
     checks.check_local_gradient(Value, lambda a: a.log(), [_x], "c = a.log()")
 ### END HIDDEN TESTS

@@ -14,6 +14,7 @@ Two ways to start one, chosen by ``KernelPool``:
 - cold (no jail, or ``--no-prestart``): each kernel is a new process in a new sandbox; the pool
   boots the next one while the current notebook runs.
 """
+
 import json
 import os
 import select
@@ -51,15 +52,21 @@ class WarmJail:
 
     def __init__(self, limits: Limits, support: Support) -> None:
         self.sandbox = Sandbox(limits, support)
-        self.exits = {}        # {pid in the jail: exit status}, from the zygote's reports
-        self.kernels = 0       # how many kernels this jail has started (to name their sockets)
-        self.ended = ""        # why the jail was destroyed
+        self.exits = {}  # {pid in the jail: exit status}, from the zygote's reports
+        self.kernels = 0  # how many kernels this jail has started (to name their sockets)
+        self.ended = ""  # why the jail was destroyed
         self._lock = threading.RLock()
         self._buffer = b""
         cmd = self.sandbox.wrap([sys.executable, os.path.join(INSIDE, "zygote.py"), self.sandbox.sockets])
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=self.sandbox.env(),
-                                     cwd=self.sandbox.work, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=self.sandbox.env(),
+            cwd=self.sandbox.work,
+            start_new_session=True,
+        )
         try:
             self._reply(self.START_SECONDS)
         except JailBroken:
@@ -261,7 +268,7 @@ class SandboxProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kw: t.Any) -> dict[str, t.Any]:
         if self.jail is not None:  # the zygote runs what `python -m ipykernel_launcher` would
-            self.process = self.jail.spawn(cmd[cmd.index("ipykernel_launcher") + 1:])
+            self.process = self.jail.spawn(cmd[cmd.index("ipykernel_launcher") + 1 :])
             self.pid, self.pgid, self.cwd = self.process.pid, None, self.sandbox.work
             return self.connection_info
         kw["env"] = self.sandbox.env()
@@ -301,12 +308,20 @@ class Kernel:
             name = f"kernel{jail.kernels}"
         kernel_id = str(uuid.uuid4())
         self.km = SandboxedKernelManager(
-            kernel_name="python3", kernel_id=kernel_id, transport="ipc",
+            kernel_name="python3",
+            kernel_id=kernel_id,
+            transport="ipc",
             client_class="course.jail.kernels.PromptKernelClient",
-            ip=os.path.join(self.sandbox.sockets, name))
+            ip=os.path.join(self.sandbox.sockets, name),
+        )
         self.km.connection_file = os.path.join(self.sandbox.sockets, name + ".json")
-        self.provisioner = SandboxProvisioner(kernel_id=kernel_id, kernel_spec=self.km.kernel_spec,
-                                              parent=self.km, sandbox=self.sandbox, jail=jail)
+        self.provisioner = SandboxProvisioner(
+            kernel_id=kernel_id,
+            kernel_spec=self.km.kernel_spec,
+            parent=self.km,
+            sandbox=self.sandbox,
+            jail=jail,
+        )
         upstream.use_provisioner(self.km, self.provisioner)
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
 

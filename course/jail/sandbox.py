@@ -17,6 +17,8 @@ are forked there one after another, see ``course.jail.kernels``, and it is empti
 ``detect()`` says what this machine allows, with a reason for anything missing, so the grader
 degrades to what is possible and says so instead of failing.
 """
+
+import fcntl
 import functools
 import os
 import shutil
@@ -25,8 +27,6 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-
-import fcntl
 
 # Inside the jail the learner's folder is always here (outside it is a private temp folder).
 JAIL_HOME = "/home/learner"
@@ -41,19 +41,21 @@ UID_SLOTS = 512
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for one notebook's kernel (all sizes in bytes, times in seconds)."""
-    notebook_timeout: float = 300.0     # wall clock for the whole notebook
-    cpu_seconds: int = 300              # RLIMIT_CPU
-    memory_bytes: int = 2 * 1024**3     # RLIMIT_AS
-    max_processes: int = 64             # RLIMIT_NPROC (only enforceable for a dedicated user)
+
+    notebook_timeout: float = 300.0  # wall clock for the whole notebook
+    cpu_seconds: int = 300  # RLIMIT_CPU
+    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS
+    max_processes: int = 64  # RLIMIT_NPROC (only enforceable for a dedicated user)
     max_file_bytes: int = 64 * 1024**2  # RLIMIT_FSIZE
     max_output_bytes: int = 2 * 1024**2  # all outputs of the notebook together
-    tmp_bytes: int = 256 * 1024**2      # size of the jail's /tmp and home
+    tmp_bytes: int = 256 * 1024**2  # size of the jail's /tmp and home
     network: bool = False
 
 
 @dataclass(frozen=True)
 class Support:
     """What isolation this machine gives; ``notes`` explains anything missing in words."""
+
     bwrap: bool
     network_isolated: bool
     own_user: bool
@@ -61,30 +63,49 @@ class Support:
 
     def describe(self) -> str:
         """What isolation this is, in words, with a line per note."""
-        parts = ["bubblewrap jail" if self.bwrap else "no jail (bubblewrap unavailable)",
-                 "no network" if self.network_isolated else "network NOT isolated",
-                 "own unprivileged user" if self.own_user else "runs as the grader's user"]
+        parts = [
+            "bubblewrap jail" if self.bwrap else "no jail (bubblewrap unavailable)",
+            "no network" if self.network_isolated else "network NOT isolated",
+            "own unprivileged user" if self.own_user else "runs as the grader's user",
+        ]
         return ", ".join(parts) + "".join(f"\n  - {n}" for n in self.notes)
 
 
 def _bwrap_works():
     exe = shutil.which("bwrap")
     if exe is None:
-        return False, ("bubblewrap is not installed (Debian: apt-get install bubblewrap; "
-                       "`make test` installs it): student code can see the file system and network")
-    probe = [exe, "--unshare-net", "--unshare-pid", "--die-with-parent", "--ro-bind", "/", "/",
-             "--proc", "/proc", "--dev", "/dev", "true"]
+        return False, (
+            "bubblewrap is not installed (Debian: apt-get install bubblewrap; "
+            "`make test` installs it): student code can see the file system and network"
+        )
+    probe = [
+        exe,
+        "--unshare-net",
+        "--unshare-pid",
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "true",
+    ]
     try:
         proc = subprocess.run(probe, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"bubblewrap could not start ({exc})"
     if proc.returncode != 0:
-        return False, ("bubblewrap cannot create namespaces here (" + proc.stderr.strip()
-                       + "); in a container, allow user namespaces or run privileged")
+        return False, (
+            "bubblewrap cannot create namespaces here ("
+            + proc.stderr.strip()
+            + "); in a container, allow user namespaces or run privileged"
+        )
     return True, ""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def detect(allow_bwrap: bool = True) -> Support:
     """What isolation this machine gives (probed once per process); ``allow_bwrap=False``: none."""
     notes = []
@@ -97,8 +118,10 @@ def detect(allow_bwrap: bool = True) -> Support:
         notes.append("the jail was switched off (--no-jail): student code can see the file system")
     own_user = bwrap and os.geteuid() == 0
     if bwrap and not own_user:
-        notes.append("the grader is not root, so kernels run as the grader's user inside the jail "
-                     "and the process limit is not applied")
+        notes.append(
+            "the grader is not root, so kernels run as the grader's user inside the jail "
+            "and the process limit is not applied"
+        )
     if not bwrap:
         notes.append("without the jail a learner's code could read files the grader can read")
     return Support(bwrap=bwrap, network_isolated=bwrap, own_user=own_user, notes=tuple(notes))
@@ -148,14 +171,31 @@ def _read_only_paths():
 
     Nothing else: not the grader, the course folder, the gradebook, the source notebooks or submissions.
     """
-    paths = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), INSIDE,
-             *(os.path.dirname(os.path.abspath(m.__file__)) for m in _kernel_packages())}
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        os.path.dirname(os.path.realpath(sys.executable)),
+        INSIDE,
+        *(os.path.dirname(os.path.abspath(m.__file__)) for m in _kernel_packages()),
+    }
     for p in sys.path:  # site-packages folders (inside the prefixes above, or the user's own)
         if p and "-packages" in p and os.path.isdir(p):
             paths.add(os.path.abspath(p))
-    system = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/alternatives",
-              "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
-              "/etc/fonts", "/etc/matplotlibrc"]
+    system = [
+        "/usr",
+        "/lib",
+        "/lib64",
+        "/bin",
+        "/sbin",
+        "/etc/ld.so.cache",
+        "/etc/alternatives",
+        "/etc/localtime",
+        "/etc/passwd",
+        "/etc/group",
+        "/etc/nsswitch.conf",
+        "/etc/fonts",
+        "/etc/matplotlibrc",
+    ]
     return system + sorted(paths)
 
 
@@ -163,6 +203,7 @@ def _kernel_packages():
     """The course's packages a learner's kernel imports: the reference and the test helpers."""
     import checks
     import nanoprop
+
     return nanoprop, checks
 
 
@@ -176,16 +217,25 @@ def kernel_env(support: Support) -> dict[str, str]:
     home = JAIL_HOME if support.bwrap else None
     env = {
         "PATH": os.path.dirname(sys.executable) + ":/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
         "MPLBACKEND": "Agg",
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "PYTHONPATH": os.pathsep.join(_package_paths()),
     }
     if home:
-        env.update(HOME=home, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib",
-                   IPYTHONDIR="/tmp/ipython", JUPYTER_RUNTIME_DIR="/tmp/jupyter")
+        env.update(
+            HOME=home,
+            TMPDIR="/tmp",
+            MPLCONFIGDIR="/tmp/matplotlib",
+            IPYTHONDIR="/tmp/ipython",
+            JUPYTER_RUNTIME_DIR="/tmp/jupyter",
+        )
     return env
 
 
@@ -232,16 +282,27 @@ class Sandbox:
         """The kernel's whole environment."""
         env = kernel_env(self.support)
         if not self.support.bwrap:
-            env.update(HOME=self.home, TMPDIR=self.home, MPLCONFIGDIR=self.home,
-                       IPYTHONDIR=os.path.join(self.home, ".ipython"))
+            env.update(
+                HOME=self.home,
+                TMPDIR=self.home,
+                MPLCONFIGDIR=self.home,
+                IPYTHONDIR=os.path.join(self.home, ".ipython"),
+            )
         return env
 
     def limits_cmd(self) -> list[str]:
         """The small launcher that applies rlimits (and drops to the kernel's own user)."""
         lim = self.limits
-        cmd = [sys.executable, os.path.join(INSIDE, "limits.py"),
-               "--cpu", str(int(lim.cpu_seconds)), "--memory", str(int(lim.memory_bytes)),
-               "--file-size", str(int(lim.max_file_bytes))]
+        cmd = [
+            sys.executable,
+            os.path.join(INSIDE, "limits.py"),
+            "--cpu",
+            str(int(lim.cpu_seconds)),
+            "--memory",
+            str(int(lim.memory_bytes)),
+            "--file-size",
+            str(int(lim.max_file_bytes)),
+        ]
         if self.uid is not None:
             cmd += ["--uid", str(self.uid), "--processes", str(int(lim.max_processes))]
         return cmd + ["--"]
@@ -251,13 +312,33 @@ class Sandbox:
         inner = self.limits_cmd() + list(cmd)
         if not self.support.bwrap:
             return inner
-        args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--unshare-cgroup-try", "--hostname", "learner"]
+        args = [
+            "bwrap",
+            "--die-with-parent",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--hostname",
+            "learner",
+        ]
         if not self.limits.network:
             args.append("--unshare-net")
         # the private /tmp and home first, so the read-only binds below stay visible in them
-        args += ["--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
-                 "--perms", "0777", "--size", str(self.limits.tmp_bytes), "--tmpfs", JAIL_HOME]
+        args += [
+            "--perms",
+            "1777",
+            "--size",
+            str(self.limits.tmp_bytes),
+            "--tmpfs",
+            "/tmp",
+            "--perms",
+            "0777",
+            "--size",
+            str(self.limits.tmp_bytes),
+            "--tmpfs",
+            JAIL_HOME,
+        ]
         made = {"/", "/tmp", JAIL_HOME}
         for path in _read_only_paths():
             if os.path.exists(path):

@@ -4,6 +4,7 @@
 the assignment generated) and ``write_submission`` puts a learner's notebook where nbgrader
 collects it: ``submitted/<student>/<assignment>/<notebook>.ipynb``.
 """
+
 import os
 import shutil
 import subprocess
@@ -20,9 +21,12 @@ NOTEBOOK = "f1_neuron"
 POINTS = {"test_sigmoid": 2.0, "test_neuron": 3.0}
 MAX_SCORE = sum(POINTS.values())
 
-SIGMOID_SOLUTION = "def sigmoid(z):\n    ### BEGIN SOLUTION\n    return 1.0 / (1.0 + np.exp(-z))\n    ### END SOLUTION"
-NEURON_SOLUTION = ("def neuron(x, w, b):\n    ### BEGIN SOLUTION\n"
-                   "    return sigmoid(np.dot(x, w) + b)\n    ### END SOLUTION")
+SIGMOID_SOLUTION = (
+    "def sigmoid(z):\n    ### BEGIN SOLUTION\n    return 1.0 / (1.0 + np.exp(-z))\n    ### END SOLUTION"
+)
+NEURON_SOLUTION = (
+    "def neuron(x, w, b):\n    ### BEGIN SOLUTION\n    return sigmoid(np.dot(x, w) + b)\n    ### END SOLUTION"
+)
 
 # What a learner writes in place of the solutions (the honest, correct answer).
 CORRECT = {
@@ -68,16 +72,23 @@ def source_notebook():
         _cell("markdown", "# A neuron\nImplement the sigmoid, then a neuron."),
         _cell("code", "import numpy as np"),
         _cell("code", SIGMOID_SOLUTION, solution=True, grade_id="sigmoid"),
-        _cell("code", TEST_SIGMOID, grade=True, locked=True, grade_id="test_sigmoid",
-              points=POINTS["test_sigmoid"]),
+        _cell(
+            "code",
+            TEST_SIGMOID,
+            grade=True,
+            locked=True,
+            grade_id="test_sigmoid",
+            points=POINTS["test_sigmoid"],
+        ),
         _cell("code", NEURON_SOLUTION, solution=True, grade_id="neuron"),
-        _cell("code", TEST_NEURON, grade=True, locked=True, grade_id="test_neuron",
-              points=POINTS["test_neuron"]),
+        _cell(
+            "code", TEST_NEURON, grade=True, locked=True, grade_id="test_neuron", points=POINTS["test_neuron"]
+        ),
     ]
     return nb
 
 
-CONFIG = '''c = get_config()
+CONFIG = """c = get_config()
 c.CourseDirectory.course_id = "fixture-course"
 c.CourseDirectory.root = "."
 c.CourseDirectory.source_directory = "assignments"
@@ -86,7 +97,7 @@ c.Execute.timeout = 10
 # the course's own grading rules (the same as nbgrader_config.py at the top of the project)
 from course.grading_rules import apply_grading_rules
 apply_grading_rules(c)
-'''
+"""
 
 # Checks outside the kernel (the grader calls the learner's functions on inputs it draws):
 # the outside checks of the fixture assignment, as an assignment folder holds them (probes.toml).
@@ -108,8 +119,9 @@ grade_ids = ["test_neuron"]
 def nbgrader_cmd(root, *args):
     """Run a plain nbgrader command in the course folder; raise with its output on failure."""
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=root, env=env, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -146,8 +158,9 @@ def submission_dir(root, student, assignment=ASSIGNMENT):
     return Path(root) / "submitted" / student / assignment
 
 
-def write_submission(root, student, nb=None, *, filename=f"{NOTEBOOK}.ipynb", raw=None,
-                     timestamp="2026-01-01 12:00:00 UTC"):
+def write_submission(
+    root, student, nb=None, *, filename=f"{NOTEBOOK}.ipynb", raw=None, timestamp="2026-01-01 12:00:00 UTC"
+):
     """Write a learner's submission: a notebook node, or raw bytes/text for broken files."""
     folder = submission_dir(root, student)
     folder.mkdir(parents=True, exist_ok=True)

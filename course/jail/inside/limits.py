@@ -4,6 +4,7 @@ Used by ``course.jail.sandbox`` to launch a learner's kernel. It sets the rlimit
 an unprivileged user, then replaces itself with the command (so limits apply to it and to every
 process it starts).
 """
+
 import argparse
 import os
 import resource

@@ -7,10 +7,10 @@ threads from scratch (none of them exist in the zygote), so nothing of one learn
 seen by the next one. What the fork shares is only what an import leaves behind, which is what a
 fresh kernel would load too; numpy's global random generator is reseeded in every fork.
 
-Run inside the jail as ``python .../course/jail/inside/zygote.py [FOLDER ...]`` (by ``course.jail.kernels.WarmJail``;
-the folders are the grader's, such as the kernels' socket folder: emptied like the learner's
-folders, but never removed). It talks to the grader over its standard input and output, one
-JSON object per line:
+Run inside the jail as ``python .../course/jail/inside/zygote.py [FOLDER ...]`` (by
+``course.jail.kernels.WarmJail``; the folders are the grader's, such as the kernels' socket folder:
+emptied like the learner's folders, but never removed). It talks to the grader over its standard
+input and output, one JSON object per line:
 
     -> {"start": [kernel arguments]}        <- {"pid": 12}
     -> {"stop": 12}                         <- {"stopped": 12, "status": -9, "clean": true, "left": ""}
@@ -23,6 +23,7 @@ when the grader writes the next kernel's connection file).
 Kernels cannot reach the zygote's pipes or memory: their own standard streams are /dev/null and
 the zygote is not dumpable (no ptrace, no /proc/PID/fd or /mem for processes of the same user).
 """
+
 import codecs
 import ctypes
 import importlib
@@ -35,8 +36,15 @@ import sys
 import time
 
 # what every kernel imports (ipykernel's debugger and history bring debugpy and sqlite3)
-PRELOAD = ("numpy", "numpy.random", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
-           "sqlite3", "checks")
+PRELOAD = (
+    "numpy",
+    "numpy.random",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",
+    "sqlite3",
+    "checks",
+)
 PR_SET_DUMPABLE = 4
 IPC_RMID = 0
 POLL_SECONDS = 0.05
@@ -64,11 +72,13 @@ def _become_kernel(argv, pipes):
         os.dup2(devnull, fd)
     os.close(devnull)
     import numpy
+
     numpy.random.seed()  # the fork copied the zygote's generator: give each kernel its own
     sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin, *argv]
     code = 0
     try:
         from ipykernel import kernelapp
+
         kernelapp.launch_new_instance()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
@@ -77,7 +87,7 @@ def _become_kernel(argv, pipes):
     os._exit(code)
 
 
-_exits = {}   # {pid: status} of children reaped and not yet reported
+_exits = {}  # {pid: status} of children reaped and not yet reported
 
 
 def _reap():
@@ -166,8 +176,11 @@ def _remove_ipc():
     """Delete the System V shared memory, queues and semaphores left in the jail's IPC
     namespace; return how many could not be deleted."""
     libc = ctypes.CDLL(None, use_errno=True)
-    remove = {"shm": lambda i: libc.shmctl(i, IPC_RMID, None), "msg": lambda i: libc.msgctl(i, IPC_RMID, None),
-              "sem": lambda i: libc.semctl(i, 0, IPC_RMID)}
+    remove = {
+        "shm": lambda i: libc.shmctl(i, IPC_RMID, None),
+        "msg": lambda i: libc.msgctl(i, IPC_RMID, None),
+        "sem": lambda i: libc.semctl(i, 0, IPC_RMID),
+    }
     left = 0
     for kind, rm in remove.items():
         try:

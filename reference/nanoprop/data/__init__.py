@@ -32,5 +32,5 @@ def load_digits(test_size=0.2, seed=0, dtype=np.float64):
     mean = X[train].mean(axis=0)
     std = X[train].std(axis=0)
     std[std == 0] = 1.0
-    standardise = lambda A: ((A - mean) / std).astype(dtype)  # noqa: E731
+    standardise = lambda A: ((A - mean) / std).astype(dtype)
     return Split(standardise(X[train]), y[train], standardise(X[test]), y[test], mean, std)
