@@ -569,5 +569,21 @@ CATALOGUE = [
     ),
 ]
 
+
+def _unseen_entries():
+    """The entries of every ``unseen_*.py`` module beside this one (each holds ``ENTRIES``, a list
+    of ``Bad``): attacks by class, kept in a module per class."""
+    import importlib
+    import pkgutil
+
+    found = []
+    for module in sorted(m.name for m in pkgutil.iter_modules([os.path.dirname(__file__)])):
+        if module.startswith("unseen_"):
+            found += importlib.import_module(f"{__package__}.{module}").ENTRIES
+    return found
+
+
+CATALOGUE += _unseen_entries()
 for _bad in CATALOGUE:
     _bad.student = _bad.student or "bad_" + _bad.name
+assert len({b.student for b in CATALOGUE}) == len(CATALOGUE), "two catalogue entries share a name"
