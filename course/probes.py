@@ -9,8 +9,11 @@ or a monkeypatched ``numpy.allclose`` can make any assertion pass. A probe does 
 3. the grader computes the same call with ``nanoprop`` in its own process and compares.
 
 A probe that fails zeroes the test cells it guards (an error output is added to them, so the
-feedback says why) and flags the submission. A probe spec is data (it travels to remote workers);
-each assignment keeps its own in ``assignments/<name>/probes.toml``, one table per probe:
+feedback says why) and flags the submission. So does a probe that cannot run (``Unchecked``: the
+function ended the kernel, never returned, or its result vanished; a probe not reached because an
+earlier one stopped the kernel; the kernel already dead): a test's points never rest on the
+notebook's own verdict alone. A probe spec is data (it travels to remote workers); each assignment
+keeps its own in ``assignments/<name>/probes.toml``, one table per probe:
 
     [[probe]]
     function = "sigmoid"
@@ -19,13 +22,38 @@ each assignment keeps its own in ``assignments/<name>/probes.toml``, one table p
     grade_ids = ["test_sigmoid"]
 
 Arguments: ``{"normal": shape}`` (standard normal floats; ``"scale": s`` multiplies them),
-``{"value": number}`` (a Python float), ``{"labels": [n, classes]}`` (integers in [0, classes)),
+``{"uniform": [low, high]}`` (one Python float drawn in that range), ``{"value": x}`` (a Python
+float, or a string if ``x`` is one), ``{"labels": [n, classes]}`` (integers in [0, classes)),
 ``{"tuple": [arguments]}``, and ``{"cache_of": "nanoprop.f", "args": [arguments], "pick": 1}``:
 what the reference ``f`` returns at position ``pick`` (a backward pass's cache, made by the
-reference forward pass). Optional keys: ``"pick": k`` compares only the k-th returned value
-(``(out, cache)``: 0; ``"output"`` names it in messages), and ``"rebind": {"g": "nanoprop.g"}``
-runs the learner's function with the reference ``g`` in place of the learner's own
+reference forward pass); with ``"construct"`` (below), ``f`` names a method of a reference class
+(``"nanoprop.MLP.forward"``) called on an instance built that way. A cache may hold ``None``.
+``"kwargs": {name: argument}`` passes keyword arguments, drawn the same way.
+
+Optional keys: ``"pick": k`` compares only the k-th returned value (``(out, cache)``: 0; a dict of
+gradients: its key, ``"W1"``; ``"output"`` names it in messages), and ``"rebind": {"g":
+"nanoprop.g"}`` runs the learner's function with the reference ``g`` in place of the learner's own
 (``checks.rebind``, as the notebook's tests do), so one bug is not charged twice.
+
+Methods: ``function = "MLP.forward"`` with ``"construct": {"args": [...], "kwargs": {...}}`` (plain
+TOML values) builds the notebook's class ``MLP(*args, **kwargs)`` and calls its method ``forward``
+(which the notebook's class itself must define, without ``super()``: an inherited or delegated
+method is not the learner's); ``reference = "nanoprop.MLP"`` names the reference class, built with
+the same arguments (so the same seed, the same parameters). ``rebind`` applies to the method.
+
+Expressions (a4's ``Value``): ``function = "Value"`` with ``"expression": "a * b + a"`` builds one
+leaf ``Value(x)`` per argument (named a, b, c, ... in order; draw them with ``uniform``), evaluates
+the expression on them, calls ``.backward()`` on the result and compares ``[out.data, a.grad,
+b.grad, ...]`` with the same done by ``reference = "nanoprop.Value"``. With ``"local": true`` the
+output's own ``_backward`` is called once (its grad set to 1) instead of ``backward()``: one
+operation's local derivative, apart from the engine's ordering. A class that derives from the
+reference, or any of whose methods names it (``backward`` aside when local), is refused.
+
+Properties (a6's ``minibatches``): ``"property": "minibatches"`` compares no values with the
+reference: the kernel saves, for each yielded batch, the row indices it holds (the inputs are
+drawn so that every row of ``X`` and ``y`` says its own index), and the grader checks every example
+comes exactly once, batches of ``batch_size`` rows (the last may be smaller), ``X`` and ``y`` rows
+kept together, and an order that is not the original one (any honest shuffle passes).
 
 Shapes are best all different (N=5, D=4, M=3, ...), so that a transposed result cannot pass.
 """
@@ -44,10 +72,19 @@ from collections.abc import Callable
 import numpy as np
 
 MAX_RESULT_BYTES = 16 * 1024**2
-# The kernel never reported (it was out of memory, or the check was sabotaged): the notebook's
-# own result stands, and the submission is flagged for a look by hand.
+# Kept for the flag's kind: a probe that could not run is an ``Unchecked`` verdict.
 UNCHECKED = "unchecked"
 RTOL, ATOL = 1e-6, 1e-8
+LEAVES = "abcdefgh"  # the names of an expression's leaves, in the order of its arguments
+
+
+class Unchecked(str):
+    """The verdict of a probe that could not run; its text says which and why. It scores 0, like a
+    failed probe (a test's points never rest on the notebook's own verdict alone)."""
+
+
+class RngSeed(int):
+    """An argument the kernel receives as ``numpy.random.default_rng(seed)``."""
 
 
 def load(source_folder: str, assignment: str) -> list[dict]:
@@ -62,16 +99,31 @@ def load(source_folder: str, assignment: str) -> list[dict]:
 def _draw(arg, rng):
     if "normal" in arg:
         return rng.normal(size=tuple(arg["normal"])) * arg.get("scale", 1.0)
+    if "uniform" in arg:
+        low, high = arg["uniform"]
+        return float(rng.uniform(low, high))
     if "value" in arg:
-        return float(arg["value"])
+        value = arg["value"]
+        return value if isinstance(value, (str, int)) and not isinstance(value, bool) else float(value)
     if "labels" in arg:
         n, classes = arg["labels"]
         return rng.integers(0, classes, size=n)
+    if "rows" in arg:  # row i of an (n, d) array holds i*d, ..., i*d + d-1 (it says its own index)
+        n, d = arg["rows"]
+        return np.arange(n * d, dtype=float).reshape(n, d)
+    if "index" in arg:  # 0, 1, ..., n-1: labels that say their own index
+        return np.arange(arg["index"])
+    if "rng" in arg:
+        return RngSeed(int(rng.integers(2**31)))
     if "tuple" in arg:
         return tuple(_draw(a, rng) for a in arg["tuple"])
     if "cache_of" in arg:
-        return _resolve(arg["cache_of"])(*[_draw(a, rng) for a in arg["args"]])[arg["pick"]]
-    raise ValueError(f"probe argument {arg!r}: use normal, value, labels, tuple or cache_of")
+        return _call(arg["cache_of"], arg.get("construct"))(*[_draw(a, rng) for a in arg["args"]])[
+            arg["pick"]
+        ]
+    raise ValueError(
+        f"probe argument {arg!r}: use normal, uniform, value, labels, rows, index, rng, tuple or cache_of"
+    )
 
 
 def make_inputs(spec: dict, rng: np.random.Generator) -> list:
@@ -84,9 +136,37 @@ def _resolve(dotted):
     return getattr(importlib.import_module(module), name)
 
 
+def _call(dotted, construct=None):
+    """The reference function ``dotted``; with ``construct``, ``dotted`` is ``module.Class.method``
+    and the method is bound to ``Class(*args, **kwargs)``."""
+    if construct is None:
+        return _resolve(dotted)
+    owner, _, method = dotted.rpartition(".")
+    instance = _resolve(owner)(*construct.get("args", []), **construct.get("kwargs", {}))
+    return getattr(instance, method)
+
+
+def _expression(cls, expression, xs, local=False):
+    leaves = [cls(x) for x in xs]
+    out = eval(expression, {"__builtins__": {}}, dict(zip(LEAVES, leaves)))  # the grader's own spec
+    if local:
+        out.grad = 1.0
+        out._backward()
+    else:
+        out.backward()
+    return [out.data] + [leaf.grad for leaf in leaves]
+
+
 def reference(spec: dict) -> Callable:
     """The reference function of a probe, returning only what the probe compares."""
-    fn = _resolve(spec["reference"])
+    if "expression" in spec:
+        cls = _resolve(spec["reference"])
+        return lambda *xs: _expression(cls, spec["expression"], xs, spec.get("local", False))
+    if "construct" in spec:
+        method = spec["function"].rpartition(".")[2]
+        fn = _call(spec["reference"] + "." + method, spec["construct"])
+    else:
+        fn = _resolve(spec["reference"])
     if "pick" not in spec:
         return fn
     return lambda *args: fn(*args)[spec["pick"]]
@@ -125,6 +205,14 @@ def _save(dir_fd, stem, value, owner):
     if isinstance(value, (tuple, list)):
         kind = "tuple" if isinstance(value, tuple) else "list"
         return {kind: [_save(dir_fd, f"{stem}_{k}", v, owner) for k, v in enumerate(value)]}
+    if value is None:
+        return {"none": True}
+    if isinstance(value, RngSeed):
+        return {"rng": int(value)}
+    if isinstance(value, str):
+        return {"str": value}
+    if isinstance(value, int) and not isinstance(value, (bool, np.integer)):
+        return {"int": value}
     if isinstance(value, float):
         return {"float": value}
     buffer = io.BytesIO()
@@ -134,7 +222,9 @@ def _save(dir_fd, stem, value, owner):
 
 
 # Runs in the learner's kernel after the notebook: call, convert to float, save. Everything the
-# learner could tamper with here only changes the numbers, which are judged outside.
+# learner could tamper with here only changes the numbers, which are judged outside. The status
+# file is rewritten before and after each call, so a call that ends the kernel or never returns
+# is known ("running") and the calls before it keep their results.
 KERNEL_CODE = r"""
 def __course_probe(folder):
     import importlib as _il, json as _json, os as _os, types as _types
@@ -144,46 +234,119 @@ def __course_probe(folder):
     def _load(_l):
         if "float" in _l:
             return float(_l["float"])
+        if "int" in _l:
+            return int(_l["int"])
+        if "str" in _l:
+            return str(_l["str"])
+        if "none" in _l:
+            return None
+        if "rng" in _l:
+            return _np.random.default_rng(int(_l["rng"]))
         if "npy" in _l:
             return _np.load(_os.path.join(folder, _l["npy"]), allow_pickle=False)
         _parts = [_load(_p) for _p in _l.get("tuple", _l.get("list"))]
         return tuple(_parts) if "tuple" in _l else _parts
     _out = {}
-    for _i, _spec in enumerate(_specs):
-        _fn = globals().get(_spec["function"])
-        if not callable(_fn):
-            _out[_i] = "not defined"
-            continue
-        _mods = set()
-        for _n in getattr(getattr(_fn, "__code__", None), "co_names", ()):
-            _v = getattr(_fn, "__globals__", {}).get(_n)
+    def _report():
+        _tmp = _os.path.join(folder, "status.tmp")
+        with open(_tmp, "w") as _fh:
+            _json.dump(_out, _fh)
+        _os.replace(_tmp, _os.path.join(folder, "status.json"))
+    def _nanoprop_names(_f):
+        _f = getattr(_f, "__func__", _f)
+        _found = set()
+        for _n in getattr(getattr(_f, "__code__", None), "co_names", ()):
+            if _n == "nanoprop":  # named, or imported inside the function
+                _found.add(_n)
+            _v = getattr(_f, "__globals__", {}).get(_n)
             _m = getattr(_v, "__module__", None) or getattr(_v, "__name__", "")
             if isinstance(_m, str) and _m.split(".")[0] == "nanoprop":
-                _mods.add(_n)
-        if _mods:
-            _out[_i] = "calls nanoprop: " + ", ".join(sorted(_mods))
-            continue
-        if _spec.get("rebind") and isinstance(_fn, _types.FunctionType):
-            from checks import rebind as _rebind
-            _names = {}
-            for _n, _dotted in _spec["rebind"].items():
-                _mod, _, _attr = _dotted.rpartition(".")
-                _names[_n] = getattr(_il.import_module(_mod), _attr)
-            _fn = _rebind(_fn, **_names)
+                _found.add(_n)
+        return _found
+    def _run(_i, _spec):
+        _name = _spec["function"]
         _args = [_load(_l) for _l in _layouts[_i]]
-        try:
+        if "expression" in _spec:
+            _cls = globals().get(_name)
+            if not isinstance(_cls, type):
+                return "not defined"
+            if any(str(getattr(_b, "__module__", "")).split(".")[0] == "nanoprop" for _b in _cls.__mro__):
+                return "derives from the reference (nanoprop)"
+            _mods = set()
+            for _k, _v in vars(_cls).items():
+                if not (_spec.get("local") and _k == "backward"):
+                    _mods |= _nanoprop_names(_v)
+            if _mods:
+                return "calls nanoprop: " + ", ".join(sorted(_mods))
+            _leaves = [_cls(_a) for _a in _args]
+            _o = eval(_spec["expression"], {"__builtins__": {}}, dict(zip(%(leaves)r, _leaves)))
+            if _spec.get("local"):
+                _o.grad = 1.0
+                _o._backward()
+            else:
+                _o.backward()
+            _r = [_o.data] + [_l.grad for _l in _leaves]
+        else:
+            _owner, _, _method = _name.rpartition(".")
+            if _owner:
+                _cls = globals().get(_owner)
+                if not isinstance(_cls, type):
+                    return "not defined"
+                _fn = _cls.__dict__.get(_method)
+                if not isinstance(_fn, _types.FunctionType):
+                    return "not defined in the notebook's class " + _owner
+                if "super" in _fn.__code__.co_names:
+                    return "calls super(): the reference's own method, not the notebook's"
+            else:
+                _fn = globals().get(_name)
+                if not callable(_fn):
+                    return "not defined"
+            _mods = _nanoprop_names(_fn)
+            if _mods:
+                return "calls nanoprop: " + ", ".join(sorted(_mods))
+            if _spec.get("rebind") and isinstance(_fn, _types.FunctionType):
+                from checks import rebind as _rebind
+                _names = {}
+                for _n, _dotted in _spec["rebind"].items():
+                    _mod, _, _attr = _dotted.rpartition(".")
+                    _names[_n] = getattr(_il.import_module(_mod), _attr)
+                _fn = _rebind(_fn, **_names)
+            if _owner:
+                _c = _spec.get("construct", {})
+                _fn = _types.MethodType(_fn, _cls(*_c.get("args", []), **_c.get("kwargs", {})))
             _r = _fn(*_args)
-            if "pick" in _spec:
+            if _spec.get("property") == "minibatches":
+                _rows = []
+                for _k, _b in enumerate(_r):
+                    _xb, _yb = _b
+                    _xb = _np.array(_xb, dtype=float, copy=True)
+                    _yb = _np.array(_yb, dtype=float, copy=True).reshape(-1)
+                    _ks = _np.full(len(_yb), float(_k))
+                    _rows.append(_np.column_stack([_ks, _yb, _xb.reshape(len(_yb), -1)]))
+                    if len(_rows) > 10000:
+                        break
+                _r = _np.concatenate(_rows) if _rows else _np.zeros((0, 2))
+            elif "pick" in _spec:
                 _r = _r[_spec["pick"]]
-            _a = _np.array(_r, dtype=float, copy=True)
-            _np.save(_os.path.join(folder, f"out_{_i}.npy"), _a, allow_pickle=False)
-            _out[_i] = "ok"
+        _a = _np.array(_r, dtype=float, copy=True)
+        _np.save(_os.path.join(folder, f"out_{_i}.npy"), _a, allow_pickle=False)
+        return "ok"
+    for _i, _spec in enumerate(_specs):
+        _out[_i] = "running"
+        _report()
+        try:
+            _out[_i] = _run(_i, _spec)
         except BaseException as _e:
             _out[_i] = "raised " + type(_e).__name__ + ": " + str(_e)[:200]
-    _json.dump(_out, open(_os.path.join(folder, "status.json"), "w"))
-__course_probe(%r)
+        _report()
+__course_probe(%(folder)r)
 del __course_probe
 """
+
+
+def kernel_code(folder: str) -> str:
+    """The code the kernel runs for the probes prepared in ``folder`` (as the kernel sees it)."""
+    return KERNEL_CODE % {"folder": folder, "leaves": LEAVES}
 
 
 def prepare(folder: str, specs: list[dict], seed: int, owner: int | None = None) -> list[list]:
@@ -207,30 +370,50 @@ def prepare(folder: str, specs: list[dict], seed: int, owner: int | None = None)
     return inputs
 
 
-def judge(folder: str, specs: list[dict], inputs: list[list]) -> dict[int, str | None]:
-    """Compare the kernel's saved results with nanoprop: {index: None, a problem, or UNCHECKED}."""
+def judge(folder: str, specs: list[dict], inputs: list[list], why: str = "") -> dict[int, str | None]:
+    """Compare the kernel's saved results with nanoprop: {index: None, a problem, or an
+    ``Unchecked`` problem}. ``why``: what the grader saw of the kernel (it ended, it timed out),
+    said of the call that was running when the probes stopped."""
     try:
         dir_fd = _open_folder(folder)
     except OSError:
-        return {i: UNCHECKED for i in range(len(specs))}
+        return {
+            i: Unchecked(f"{_label(spec)}: the grader's folder for the check was removed or replaced")
+            for i, spec in enumerate(specs)
+        }
     try:
-        return _judge(dir_fd, specs, inputs)
+        return _judge(dir_fd, specs, inputs, why)
     finally:
         os.close(dir_fd)
 
 
-def _judge(dir_fd, specs, inputs):
+def _label(spec):
+    return spec["function"] + (f" ({spec['output']})" if "output" in spec else "")
+
+
+def _judge(dir_fd, specs, inputs, why):
     try:
         status = {int(k): str(v) for k, v in json.loads(_read(dir_fd, "status.json", 2**20)).items()}
     except (OSError, ValueError, AttributeError):
         status = {}
+    culprit = next(
+        (specs[i]["function"] for i in sorted(status) if status[i] == "running" and i < len(specs)), None
+    )
     verdicts = {}
     for i, spec in enumerate(specs):
-        name = spec["function"] + (f" ({spec['output']})" if "output" in spec else "")
-        if i not in status:
-            verdicts[i] = UNCHECKED
+        name = _label(spec)
+        state = status.get(i)
+        if state is None:
+            if culprit:
+                verdicts[i] = Unchecked(
+                    f"{name}: never called, because the check of {culprit} stopped the kernel"
+                )
+            else:
+                verdicts[i] = Unchecked(f"{name}: the check never reported ({why or 'its status was lost'})")
             continue
-        state = status[i]
+        if state == "running":
+            verdicts[i] = Unchecked(f"{name}: the call did not return ({why or 'the kernel stopped'})")
+            continue
         if state != "ok":
             verdicts[i] = f"{name}: {state}"
             continue
@@ -242,17 +425,40 @@ def _judge(dir_fd, specs, inputs):
         except ValueError as exc:
             verdicts[i] = f"{name}: its result could not be read ({exc})"
             continue
+        if spec.get("property") == "minibatches":
+            verdicts[i] = _judge_minibatches(name, got, *inputs[i][:3])
+            continue
         want = np.asarray(reference(spec)(*inputs[i]), dtype=float)
         if want.ndim == 0 and got.size == 1:
             got = got.reshape(())  # a number returned as a one-element array, as the notebook allows
         if got.shape != want.shape:
             verdicts[i] = f"{name}: returned shape {got.shape}, the reference gives {want.shape}"
-        elif not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=False):
-            err = float(np.max(np.abs(got - want))) if got.size else 0.0
+        elif got.dtype.kind != "f" or not np.allclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=False):
+            err = float(np.max(np.abs(got - want))) if got.size and got.dtype.kind == "f" else float("nan")
             verdicts[i] = f"{name}: disagrees with the reference on fresh inputs (max difference {err:.3g})"
         else:
             verdicts[i] = None
     return verdicts
+
+
+def _judge_minibatches(name, got, X, y, batch_size):
+    """The batches a ``minibatches`` probe saved (rows of [batch number, y, X...]) checked for what
+    an epoch must be, whatever the shuffle: None or the problem."""
+    n, d = X.shape
+    if got.dtype.kind != "f" or got.ndim != 2 or got.shape[1] != 2 + d:
+        return f"{name}: did not yield (X_batch, y_batch) pairs of the right shapes"
+    batch, labels, rows = got[:, 0], got[:, 1], got[:, 2:]
+    if sorted(labels.tolist()) != list(range(n)):
+        return f"{name}: an epoch must use every example exactly once ({len(labels)} rows for {n} examples)"
+    sizes = np.bincount(batch.astype(int)).tolist() if batch.size else []
+    want = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    if sizes != want or not np.array_equal(batch, np.sort(batch)):
+        return f"{name}: batch sizes {sizes}, expected {want}"
+    if not np.array_equal(rows, X[labels.astype(int)]):
+        return f"{name}: the rows of X_batch and the labels in y_batch no longer belong together"
+    if np.array_equal(labels, np.arange(n)):
+        return f"{name}: the examples are not shuffled"
+    return None
 
 
 def _normal_lines(source):

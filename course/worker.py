@@ -39,7 +39,7 @@ from traitlets.config import Config
 
 from . import intake, probes
 from .jail.kernels import KernelPool
-from .jail.sandbox import JAIL_WORK, Limits, detect
+from .jail.sandbox import JAIL_WORK, Limits, detect, remove_sandboxes, remove_tree
 from .upstream import shared_engines
 
 _LOCK = threading.Lock()  # one grading at a time per process (chdir, shared kernel pool)
@@ -99,16 +99,25 @@ class _ProcessPool:
     ahead), and replaced when a job needs another (``pool_key``)."""
 
     def __init__(self) -> None:
-        self.key, self.pool = None, None
+        self.key, self.pool, self.pid = None, None, None
 
     def get(self, key: tuple) -> KernelPool:
+        if self.pid != os.getpid():  # a forked worker: the parent's pool (if any) is not its own
+            self.key, self.pool, self.pid = None, None, os.getpid()
+            # its jail and kernels end with the process (also a pool worker, which skips atexit)
+            multiprocessing.util.Finalize(None, self.close, exitpriority=20)
         if self.pool is None or self.key != key:
-            if self.pool is not None:
-                self.pool.close()
+            self.close()
             limits, allow_bwrap, prestart = key
             self.pool = KernelPool(limits, detect(allow_bwrap), prestart=prestart)
             self.key = key
         return self.pool
+
+    def close(self) -> None:
+        """End this process's kernels and jail, and remove their sandbox folders."""
+        if self.pool is not None and self.pid == os.getpid():
+            self.pool.close()
+        self.key, self.pool = None, None
 
 
 _PROCESS_POOL = _ProcessPool()
@@ -173,7 +182,7 @@ class SandboxedExecute(Execute):
                 # so nbclient leaves it (and its client) running afterwards, for the probes
                 nb, resources = super().preprocess(nb, resources, km=kernel.km)
                 self._flag_stops(nb, notebook, kernel)
-                self._probe(nb, notebook, kernel)
+                self._probe(nb, notebook, kernel, resources["metadata"]["path"])
             finally:
                 timer.cancel()
                 timer.join()  # a time limit firing right now finishes before the kernel is handed back
@@ -286,10 +295,10 @@ class SandboxedExecute(Execute):
                 )
             )
 
-    def _probe(self, nb, notebook, kernel):
+    def _probe(self, nb, notebook, kernel, path):
         specs = [s for s in self.job.probes if s.get("notebook", notebook) == notebook]
         learner_src = [c.source for c in nb.cells if c.cell_type == "code" and _is_learner_cell(c)]
-        if any(probes.mentions_reference(src) for src in learner_src):
+        if any(probes.mentions_reference(_without_given_header(src)) for src in learner_src):
             self.flags.append(
                 intake.flag(
                     "uses-reference",
@@ -312,65 +321,132 @@ class SandboxedExecute(Execute):
         if not specs:
             return
         verdicts = {}
-        alive = self._stop_reason is None and kernel.exit_status() is None
         for i, spec in enumerate(specs):  # static check: the function's own cell names nanoprop
-            fn_cell = [s for s in learner_src if re.search(rf"def\s+{re.escape(spec['function'])}\s*\(", s)]
-            if any(probes.mentions_reference(s) for s in fn_cell):
+            defined = spec["function"].rpartition(".")[2]
+            fn_cell = [s for s in learner_src if re.search(rf"def\s+{re.escape(defined)}\s*\(", s)]
+            if any(probes.mentions_reference(_without_given_header(s)) for s in fn_cell):
                 verdicts[i] = f"{spec['function']}: its code uses the reference package nanoprop"
-        if alive:
-            folder = os.path.join(kernel.sandbox.work, ".probe-" + os.urandom(6).hex())
-            inside = (
-                folder.replace(kernel.sandbox.work, JAIL_WORK) if kernel.sandbox.support.bwrap else folder
-            )
-            found = {i: probes.UNCHECKED for i in range(len(specs))}
-            try:
-                inputs = probes.prepare(folder, specs, self.job.probe_seed, owner=kernel.sandbox.uid)
-            except OSError as exc:  # the learner's code swapped the folder for a link, say
-                self.log.warning("probe inputs could not be written: %s", exc)
-            else:
-                try:
-                    msg_id = self.kc.execute(probes.KERNEL_CODE % inside, silent=True, store_history=False)
-                    self.wait_for_reply(msg_id)
-                except Exception as exc:  # a stuck or dying kernel: what it saved is still judged
-                    self.log.warning("probe did not finish: %s", exc)
-                found = probes.judge(folder, specs, inputs)
-            for i, verdict in found.items():
-                verdicts.setdefault(i, verdict)
-        else:
-            for i in range(len(specs)):
-                verdicts.setdefault(i, None)  # the notebook's own failures already score 0
+        for i, verdict in self._run_probes(specs, kernel, nb, path).items():
+            verdicts.setdefault(i, verdict)
         for i, verdict in verdicts.items():
-            if not verdict:
-                continue
-            if verdict == probes.UNCHECKED:
-                self.flags.append(
-                    intake.flag(
-                        "unchecked",
-                        f"{specs[i]['function']} could not be checked "
-                        "outside the kernel (it did not answer); its test result comes "
-                        "from the notebook alone: look at it by hand",
-                        notebook,
-                    )
-                )
-                continue
-            guarded = [
-                c
-                for c in nb.cells
-                if c.cell_type == "code"
-                and c.metadata.get("nbgrader", {}).get("grade")
-                and c.metadata["nbgrader"].get("grade_id") in specs[i].get("grade_ids", [])
-            ]
-            passing = [c for c in guarded if not any(o.get("output_type") == "error" for o in c.outputs)]
-            if not passing:
-                continue  # the notebook's own tests already fail: nothing to overturn
-            self.flags.append(intake.flag("outside-check", "outside the kernel, " + verdict, notebook))
-            for cell in passing:
-                cell.outputs.append(
-                    _error(
-                        "OutsideCheckFailed",
-                        verdict + " (checked by the grader outside the notebook, on inputs it chose)",
-                    )
-                )
+            if verdict:
+                self._overturn(nb, notebook, specs[i], verdict)
+
+    def _run_probes(self, specs, kernel, nb, path):
+        """{index: verdict} of the outside checks, run in the kernel after the notebook; in a
+        fresh kernel where the notebook's cells are run again if the notebook's kernel stopped."""
+        if self._stop_reason is not None or kernel.exit_status() is not None:
+            return self._replay_and_probe(specs, nb, path, f"the notebook's kernel stopped: {self._death()}")
+        return self._probe_kernel(specs, kernel)
+
+    def _replay_and_probe(self, specs, nb, path, why):
+        """The notebook's kernel is gone: run its code cells (not the tests) again, up to the one
+        that stopped it, in a fresh kernel, and probe there. If that cannot be done, every probe
+        is ``Unchecked`` (its tests score 0), never left to the notebook's own verdict."""
+
+        def unchecked(more):
+            return {
+                i: probes.Unchecked(f"{s['function']}: not checked ({why}; {more})")
+                for i, s in enumerate(specs)
+            }
+
+        saved = self._kernel, self._stop_reason, self.km, self.kc
+        kernel = self.kernels.take()
+        try:
+            self._kernel, self._stop_reason, self.km, self.kc = kernel, None, kernel.km, None
+            self._copy_files_in(path, kernel.sandbox.work, kernel.sandbox)
+            self.start_new_kernel_client()
+            for cell in nb.cells:
+                if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("grade"):
+                    continue
+                enames = {o.get("ename") for o in cell.get("outputs", [])}
+                if enames & {"KernelStopped", "NotRun"}:
+                    break  # the cell that stopped the kernel, and those after it
+                if enames & {"KeyboardInterrupt", "CellTimeoutError"}:
+                    continue
+                msg_id = self.kc.execute(cell.source, silent=True, store_history=False)
+                if self.wait_for_reply(msg_id) is None or kernel.exit_status() is not None:
+                    return unchecked("running the notebook again to check it stopped too")
+            return self._probe_kernel(specs, kernel)
+        except Exception as exc:
+            self.log.warning("probe replay failed: %s", exc)
+            return unchecked(f"running the notebook again to check it failed: {exc.__class__.__name__}")
+        finally:
+            try:
+                if self.kc is not None:
+                    self.kc.stop_channels()
+            except Exception:
+                pass
+            self.kernels.release(kernel)
+            self._kernel, self._stop_reason, self.km, self.kc = saved
+
+    def _probe_kernel(self, specs, kernel):
+        """Run the probes in a live kernel and judge what it saved."""
+        folder = os.path.join(kernel.sandbox.work, ".probe-" + os.urandom(6).hex())
+        inside = folder.replace(kernel.sandbox.work, JAIL_WORK) if kernel.sandbox.support.bwrap else folder
+        try:
+            inputs = probes.prepare(folder, specs, self.job.probe_seed, owner=kernel.sandbox.uid)
+        except OSError as exc:  # the learner's code swapped the folder for a link, say
+            self.log.warning("probe inputs could not be written: %s", exc)
+            why = (
+                f"the grader could not write its inputs into the learner's folder ({exc.__class__.__name__})"
+            )
+            return {
+                i: probes.Unchecked(f"{spec['function']}: not checked ({why})")
+                for i, spec in enumerate(specs)
+            }
+        why = ""
+        try:
+            msg_id = self.kc.execute(probes.kernel_code(inside), silent=True, store_history=False)
+            if self.wait_for_reply(msg_id) is None:
+                why = f"it did not return within {self.timeout} s and was stopped"
+        except CellTimeoutError:
+            why = f"it did not return within {self.timeout} s and was stopped"
+        except DeadKernelError:
+            pass
+        except Exception as exc:  # a stuck or dying kernel: what it saved is still judged
+            self.log.warning("probe did not finish: %s", exc)
+            why = f"the check stopped ({exc.__class__.__name__})"
+        if self._stop_reason:
+            why = self._stop_reason
+        elif kernel.exit_status() is not None:
+            why = f"it ended the kernel: {self._death()}"
+        verdicts = probes.judge(folder, specs, inputs, why=why)
+        if why:
+            kernel.kill()  # a call that never returned runs no further (killing empties the folder)
+        return verdicts
+
+    def _overturn(self, nb, notebook, spec, verdict):
+        """Zero the passing tests a failed (or unrun) outside check guards, and say why."""
+        guarded = [
+            c
+            for c in nb.cells
+            if c.cell_type == "code"
+            and c.metadata.get("nbgrader", {}).get("grade")
+            and c.metadata["nbgrader"].get("grade_id") in spec.get("grade_ids", [])
+        ]
+        passing = [c for c in guarded if not any(o.get("output_type") == "error" for o in c.outputs)]
+        if not passing:
+            return  # the notebook's own tests already fail: nothing to overturn
+        if isinstance(verdict, probes.Unchecked):
+            kind, ename = probes.UNCHECKED, "OutsideCheckNotRun"
+            message = f"the outside check could not run: {verdict}; its tests score 0"
+            detail = (
+                verdict + " (the grader's check outside the notebook could not run, so the test scores 0)"
+            )
+        else:
+            kind, ename = "outside-check", "OutsideCheckFailed"
+            message = "outside the kernel, " + verdict
+            detail = verdict + " (checked by the grader outside the notebook, on inputs it chose)"
+        self.flags.append(intake.flag(kind, message, notebook))
+        for cell in passing:
+            cell.outputs.append(_error(ename, detail))
+
+
+def _without_given_header(source):
+    """A learner's cell without the class header the notebook gives (``class MLP(nanoprop.MLP):``
+    inherits the reference's constructor by design)."""
+    return re.sub(r"^class\s+\w+\(nanoprop\.\w+\):", "", source, flags=re.M)
 
 
 def _write_tree(base, files):
@@ -421,15 +497,29 @@ def _scratch():
     if pid not in _SCRATCH:  # per process: a forked worker must not share its parent's
         _SCRATCH[pid] = tempfile.mkdtemp(prefix=f"course-grade-{_OWNER}-", dir=_scratch_base())
         # removed when this process ends (also a pool worker, which skips atexit)
-        multiprocessing.util.Finalize(None, shutil.rmtree, args=(_SCRATCH[pid], True), exitpriority=10)
+        multiprocessing.util.Finalize(None, _remove_quietly, args=(_SCRATCH[pid],), exitpriority=10)
     return _SCRATCH[pid]
 
 
-def remove_scratch() -> None:
-    """Remove the scratch folders of this process's workers (call once the workers are gone)."""
+def _remove_quietly(path):
+    try:
+        remove_tree(path)
+    except OSError:
+        pass  # what resists is found (and reported) by remove_scratch after the batch
+
+
+def remove_scratch() -> list[str]:
+    """Remove the scratch and sandbox folders of this process and its workers (call once the
+    workers are gone); return those that could not be removed, with the reason."""
+    _PROCESS_POOL.close()
+    left = []
     for path in glob.glob(os.path.join(_scratch_base(), f"course-grade-{os.getpid()}-*")):
-        shutil.rmtree(path, ignore_errors=True)
+        try:
+            remove_tree(path)
+        except OSError as exc:
+            left.append(f"{path}: {exc}")
     _SCRATCH.pop(os.getpid(), None)
+    return left + remove_sandboxes(os.getpid())
 
 
 def _config_for(job, root):
@@ -498,7 +588,11 @@ def grade(job: Job) -> Result:
                 result.status = "failed"
             finally:
                 os.chdir(cwd)
-                shutil.rmtree(os.path.join(tmp, "course"), ignore_errors=True)
+                try:
+                    remove_tree(os.path.join(tmp, "course"))
+                except OSError as exc:  # the next grading gets a fresh scratch folder
+                    flags.append(intake.flag("grader-error", f"its scratch folder resisted deletion: {exc}"))
+                    _SCRATCH.pop(os.getpid(), None)
         result.log = logbuf.getvalue()[-20000:]
         result.seconds = time.monotonic() - start
         return result

@@ -1,0 +1,119 @@
+"""Every point comes from a verdict learner code cannot forge.
+
+Graded (``course autograde`` on the fixture course): the attacks on the verdict itself
+(``bad_submissions/unseen_verdicts.py``), in one small batch with an honest learner, so that a
+change of the outside checks is seen without grading the whole catalogue. A check that cannot run
+scores 0 and says why. In-process: correct answers written in other styles pass the new probes.
+"""
+
+import pytest
+from bad_submissions import fixture as fx
+from bad_submissions.catalogue import Context
+from bad_submissions.unseen_verdicts import ENTRIES
+from test_assignments_mutants import source
+from test_grader_catalogue import LIMITS, record, scores
+from test_grader_probes import SPECS, namespace_of, probe
+
+from course.autograde import Options, autograde
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("verdicts") / "course"
+    fx.make_course(root)
+    fx.write_submission(root, "honest", fx.answered(root))
+    ctx = Context(root=str(root), victim_notebook="", reference_file="", gradebook="", port=0)
+    for bad in ENTRIES:
+        bad.build(root, bad.student, ctx)
+    summary = autograde(root, fx.ASSIGNMENT, Options(jobs=2, limits=LIMITS, progress=False))
+    assert not summary.failed and not summary.interrupted
+    return root
+
+
+@pytest.mark.grading
+@pytest.mark.slow
+def test_the_honest_learner_keeps_full_marks(graded):
+    assert scores(graded, "honest")[0] == fx.POINTS
+    assert record(graded, "honest")["flags"] == []
+
+
+@pytest.mark.grading
+@pytest.mark.slow
+@pytest.mark.parametrize("bad", ENTRIES, ids=[b.name for b in ENTRIES])
+def test_an_attack_on_the_verdict_gets_its_points(graded, bad):
+    flags = record(graded, bad.student)["flags"]
+    assert scores(graded, bad.student)[0] == bad.scores, f"{bad.name}: {bad.what}\n{flags}"
+    assert bad.flags <= {f["kind"] for f in flags}, flags
+    for f in flags:
+        if f["kind"] == "unchecked":
+            assert "could not run" in f["message"] and "(" in f["message"], f["message"]
+
+
+# --- correct answers in other styles ------------------------------------------------------------
+A1_STYLES = {
+    "relu": [
+        "def relu(z):\n    return np.where(z > 0, z, 0.0)",
+        "def relu(z):\n    out = np.array(z, dtype=float)\n    out[out < 0] = 0\n    return out",
+        "def relu(z):\n    return np.array([max(v, 0.0) for v in np.ravel(z)]).reshape(np.shape(z))",
+        "def relu(z):\n    return z * (z > 0)",
+    ],
+    "relu_prime": [
+        "def relu_prime(z):\n    return np.where(z > 0, 1.0, 0.0)",
+        "def _step(v):\n    return 1.0 if v > 0 else 0.0\n"
+        "def relu_prime(z):\n    return np.vectorize(_step, otypes=[float])(z)",
+        "def relu_prime(z):\n    out = np.zeros(np.shape(z))\n"
+        "    for i, v in np.ndenumerate(z):\n        out[i] = float(v > 0)\n    return out",
+    ],
+    "neuron": [
+        "def neuron(x, w, b, activation='sigmoid'):\n"
+        "    z = sum(x[..., k] * w[k] for k in range(len(w))) + b\n    return ACTIVATIONS[activation](z)",
+        "def _weighted(x, w, b):\n    return x @ w + b\n"
+        "def neuron(x, w, b, activation='sigmoid'):\n"
+        "    return {'sigmoid': sigmoid, 'tanh': tanh, 'relu': relu}[activation](_weighted(x, w, b))",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "function,code", [(f, c) for f, codes in A1_STYLES.items() for c in codes], ids=lambda v: str(v)[:20]
+)
+def test_other_correct_styles_pass_the_a1_probes(function, code, tmp_path):
+    ns = namespace_of(source("a1_neuron"))
+    exec(code, ns)
+    assert probe(ns, "a1_neuron", tmp_path) == {}
+
+
+def test_a_wrong_relu_prime_fails_its_probe_only(tmp_path):
+    ns = namespace_of(source("a1_neuron"))
+    exec("def relu_prime(z):\n    return np.ones_like(z)", ns)
+    assert set(probe(ns, "a1_neuron", tmp_path)) == {"test_relu_prime"}
+
+
+def test_a_check_that_ends_the_kernel_is_unchecked_and_the_earlier_ones_stand(tmp_path):
+    """In-process stand-in for a kernel that ends during a probe: the status file says which call
+    was running; the calls before it keep their verdicts, the ones after are not reached."""
+    from course import probes
+
+    specs = SPECS["a1_neuron"]
+    ns = namespace_of(source("a1_neuron"))
+    inputs = probes.prepare(str(tmp_path), specs, seed=3)
+
+    class Ended(BaseException):
+        pass
+
+    def dies(z):
+        raise Ended
+
+    ns["tanh"] = dies
+    with pytest.raises(Ended):  # the stand-in escapes like os._exit would (nothing written after)
+        code = probes.kernel_code(str(tmp_path)).replace(
+            "except BaseException as _e:", "except Exception as _e:"
+        )
+        exec(code, ns)
+    verdicts = probes.judge(str(tmp_path), specs, inputs, why="it ended the kernel")
+    names = [s["function"] for s in specs]
+    running = names.index("tanh")
+    assert all(verdicts[i] is None for i in range(running))
+    assert isinstance(verdicts[running], probes.Unchecked) and "it ended the kernel" in verdicts[running]
+    assert all(isinstance(verdicts[i], probes.Unchecked) for i in range(running + 1, len(specs)))
+    assert "stopped the kernel" in verdicts[running + 1]
