@@ -117,3 +117,47 @@ def test_a_check_that_ends_the_kernel_is_unchecked_and_the_earlier_ones_stand(tm
     assert isinstance(verdicts[running], probes.Unchecked) and "it ended the kernel" in verdicts[running]
     assert all(isinstance(verdicts[i], probes.Unchecked) for i in range(running + 1, len(specs)))
     assert "stopped the kernel" in verdicts[running + 1]
+
+
+A6_MINIBATCHES = [
+    "def minibatches(X, y, batch_size, rng):\n    idx = np.arange(len(X))\n    rng.shuffle(idx)\n"
+    "    for s in range(0, len(X), batch_size):\n        part = idx[s:s + batch_size]\n"
+    "        yield X[part], y[part]",
+    "def minibatches(X, y, batch_size, rng):\n    order = list(rng.permutation(len(y)))\n    batches = []\n"
+    "    while order:\n        take, order = order[:batch_size], order[batch_size:]\n"
+    "        batches.append((X[take], y[take]))\n    return batches",
+    "def minibatches(X, y, batch_size, rng):\n    p = rng.permutation(len(X))\n    Xs, ys = X[p], y[p]\n"
+    "    return [(Xs[i:i + batch_size], ys[i:i + batch_size]) for i in range(0, len(Xs), batch_size)]",
+]
+
+
+@pytest.mark.parametrize("code", A6_MINIBATCHES, ids=["shuffle-loop", "list-while", "comprehension"])
+def test_any_honest_shuffle_passes_the_minibatches_probe(code, tmp_path):
+    ns = namespace_of(source("a6_training"))
+    exec(code, ns)
+    assert probe(ns, "a6_training", tmp_path) == {}
+
+
+A2_FORWARD = """
+def _layer(x, W, b, act_forward, last):
+    out, affine_cache = affine_forward(x, W, b)
+    if last:
+        return out, (affine_cache, None)
+    out, act_cache = act_forward(out)
+    return out, (affine_cache, act_cache)
+
+class MLP(nanoprop.MLP):
+    def forward(self, X):
+        caches, out, n = [], X, len(self.sizes) - 1
+        for i in range(1, n + 1):
+            out, cache = _layer(out, self.params[f"W{i}"], self.params[f"b{i}"],
+                                ACTIVATION_LAYERS[self.activation][0], i == n)
+            caches.append(cache)
+        return out, caches
+"""
+
+
+def test_a_forward_pass_through_a_helper_passes_the_mlp_probe(tmp_path):
+    ns = namespace_of(source("a2_forward"))
+    exec(A2_FORWARD, ns)
+    assert probe(ns, "a2_forward", tmp_path) == {}
