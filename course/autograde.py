@@ -8,9 +8,9 @@ and an interrupted run keeps everything merged so far. A record of each grading 
 outcomes, time) goes to ``.course/<assignment>/<student>.json`` for ``course report``.
 """
 
+import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import sys
 import tempfile
@@ -23,9 +23,9 @@ from multiprocessing import get_all_start_methods, get_context
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
-from . import probes
-from .intake import flag
-from .jail.sandbox import Limits
+from . import intake, probes
+from .intake import flag, shown
+from .jail.sandbox import Limits, remove_tree
 from .upstream import shared_engines, stop_workers
 from .worker import Job, Result, digest, grade, remove_scratch, warm_up
 
@@ -49,11 +49,15 @@ class Options:
     scheduler: str = ""  # a Dask scheduler address: spread the work over that cluster
     progress: bool = True
     add_students: bool = False
+    max_notebook_bytes: int = intake.MAX_NOTEBOOK_BYTES  # larger notebooks are refused unread
+    max_submission_bytes: int = intake.MAX_SUBMISSION_BYTES  # all files of one submission
 
 
 @dataclass
 class Summary:
-    """What ``autograde`` did: student ids graded, skipped (unchanged), failed and flagged."""
+    """What ``autograde`` did: student ids graded, skipped (unchanged), failed and flagged;
+    ``refused``: a line per student folder that could not be graded under its name (what to do);
+    ``left``: what the grader could not remove after the batch (should stay empty)."""
 
     graded: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
@@ -61,6 +65,8 @@ class Summary:
     flagged: list = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    refused: list = field(default_factory=list)
+    left: list = field(default_factory=list)
 
 
 # --- the course folder ------------------------------------------------------------------------
@@ -147,34 +153,60 @@ def _read_tree(base, skip=()):
     return files
 
 
-def find_submissions(course: Course, assignment: str, students: tuple = ()) -> dict[str, str]:
-    """{student: folder} of the submissions to consider, with clear errors for misplaced work."""
+def find_submissions(
+    course: Course, assignment: str, students: tuple = (), refused: list | None = None
+) -> dict[str, str]:
+    """{student: folder} of the submissions to consider, with clear errors for misplaced work.
+    A folder whose name cannot be a student id, or that is a link, is not graded: a line saying
+    why and what to do goes to ``refused`` (and to stderr); the others are graded as usual."""
     submitted = course.path("submitted")
     if not os.path.isdir(submitted):
         raise CourseError(
             f"there is no '{submitted}' folder: put each learner's work in "
             f"submitted/<student>/{assignment}/ (or run `nbgrader collect {assignment}`)."
         )
-    found, misplaced = {}, []
+    refused = [] if refused is None else refused
+    found, misplaced, problems = {}, [], []
     for student in sorted(os.listdir(submitted)):
         sdir = os.path.join(submitted, student)
         if not os.path.isdir(sdir):
             continue
         folder = os.path.join(sdir, assignment)
-        if os.path.isdir(folder):
+        try:
+            loose = [] if os.path.isdir(folder) else [f for f in os.listdir(sdir) if f.endswith(".ipynb")]
+        except OSError as exc:
+            problems.append(
+                f"submitted/{shown(student)} cannot be read ({exc.strerror}): fix its permissions"
+            )
+            continue
+        if not os.path.isdir(folder) and not loose:
+            continue  # not a submission of this assignment
+        problem = intake.student_problem(student)
+        if os.path.islink(sdir) or os.path.islink(folder):
+            problem = "is a symbolic link (not followed: it could lead to another's work or anywhere)"
+        if problem:
+            problems.append(
+                f"submitted/{shown(student)}: the folder name {problem}. Rename the folder to the "
+                "learner's student id (and add that id to the roster if needed), then run again."
+                if "link" not in problem
+                else f"submitted/{shown(student)} (or its {shown(assignment)} folder) {problem}. "
+                "Replace the link by the learner's own folder, then run again."
+            )
+        elif os.path.isdir(folder):
             found[student] = folder
         else:
-            loose = [f for f in os.listdir(sdir) if f.endswith(".ipynb")]
-            if loose:
-                misplaced.append(
-                    f"submitted/{student}/{loose[0]} should be in "
-                    f"submitted/{student}/{assignment}/ (move it there)"
-                )
+            misplaced.append(
+                f"submitted/{shown(student)[1:-1]}/{shown(loose[0])[1:-1]} should be in "
+                f"submitted/{shown(student)[1:-1]}/{assignment}/ (move it there)"
+            )
     if misplaced:
         print(
             "warning: submissions in the wrong place were not graded:\n  " + "\n  ".join(misplaced),
             file=sys.stderr,
         )
+    if problems:
+        print("warning: these folders were not graded:\n  " + "\n  ".join(problems), file=sys.stderr)
+        refused.extend(problems)
     if students:
         missing = [s for s in students if s not in found]
         if missing:
@@ -184,7 +216,10 @@ def find_submissions(course: Course, assignment: str, students: tuple = ()) -> d
             )
         found = {s: found[s] for s in students}
     if not found:
-        raise CourseError(f"no submissions of '{assignment}' in {submitted}/<student>/{assignment}/.")
+        raise CourseError(
+            f"no submissions of '{assignment}' in {submitted}/<student>/{assignment}/"
+            + (" that could be graded (see the warnings above)." if refused else ".")
+        )
     return found
 
 
@@ -263,15 +298,14 @@ def merge(course: Course, result: Result) -> None:
         gb.db.commit()
     dest = course.path("autograded", result.student, result.assignment)
     staging = dest + ".incoming"
-    shutil.rmtree(staging, ignore_errors=True)
+    remove_tree(staging)  # (any depth and modes; raises if something resists)
     for rel, (data, mode) in result.files.items():
         path = os.path.join(staging, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as fh:
             fh.write(data)
         os.chmod(path, mode)
-    if os.path.isdir(dest):
-        shutil.rmtree(dest)
+    remove_tree(dest)
     if os.path.isdir(staging):
         os.rename(staging, dest)
 
@@ -294,10 +328,17 @@ def write_record(course: Course, result: Result, fingerprint: str) -> None:
 
 
 # --- running ------------------------------------------------------------------------------------
-def plan(course: Course, assignment: str, options: Options) -> tuple[list[tuple[Job, str]], list[str]]:
-    """([(job, fingerprint)] to grade, [student ids skipped as already graded])."""
+def plan(
+    course: Course, assignment: str, options: Options, notes: dict | None = None
+) -> tuple[list[tuple[Job, str]], list[str]]:
+    """([(job, fingerprint)] to grade, [student ids skipped as already graded]). ``notes`` gets
+    what reading the folders found: ``refused`` (lines, see ``find_submissions``) and, by student,
+    ``intake`` (flags, stems of notebooks left out)."""
+    notes = {} if notes is None else notes
+    notes.setdefault("refused", [])
+    notes.setdefault("intake", {})
     notebooks = course.notebooks(assignment)
-    submissions = find_submissions(course, assignment, options.students)
+    submissions = find_submissions(course, assignment, options.students, notes["refused"])
     check_roster(course, list(submissions), options.add_students)
     source = course.path(course.source_directory, assignment)
     source_files = {k: v for k, v in _read_tree(source).items() if not k.endswith(".ipynb")}
@@ -306,8 +347,16 @@ def plan(course: Course, assignment: str, options: Options) -> tuple[list[tuple[
     seed = int.from_bytes(os.urandom(4), "little")
     jobs, skipped = [], []
     for student, folder in submissions.items():
-        files = _read_tree(folder)
+        files, flags, left_out, refused = intake.read_submission(
+            folder,
+            max_notebook_bytes=options.max_notebook_bytes,
+            max_total_bytes=options.max_submission_bytes,
+        )
         fingerprint = digest(files)
+        if left_out:  # what was not read changes the fingerprint too
+            fingerprint = hashlib.sha256("\0".join([fingerprint, *left_out]).encode()).hexdigest()
+        if flags:
+            notes["intake"][student] = (flags, refused)
         if not options.force and already_graded(course, assignment, student, fingerprint):
             skipped.append(student)
             continue
@@ -424,11 +473,22 @@ def autograde(root: str, assignment: str, options: Options | None = None) -> Sum
         return _autograde(root, assignment, options or Options())
 
 
+def _with_intake(result, notes):
+    """The result with the flags of reading the learner's folder (a notebook refused there is
+    not also called missing)."""
+    flags, refused = notes["intake"].get(result.student, ([], set()))
+    if flags:
+        kept = [f for f in result.flags if not (f["kind"] == "missing-notebook" and f["notebook"] in refused)]
+        result.flags[:] = list(flags) + kept
+    return result
+
+
 def _autograde(root, assignment, options):
     course = Course(root)
     start = time.monotonic()
-    jobs, skipped = plan(course, assignment, options)
-    summary = Summary(skipped=skipped)
+    notes = {}
+    jobs, skipped = plan(course, assignment, options, notes)
+    summary = Summary(skipped=skipped, refused=notes["refused"])
     if skipped and options.progress:
         print(
             f"{len(skipped)} submission(s) already graded and unchanged: skipped (use --force to "
@@ -442,8 +502,19 @@ def _autograde(root, assignment, options):
     results = _dask_results(jobs, options) if options.scheduler else _local_results(jobs, options)
     try:
         for result, fingerprint in results:
+            _with_intake(result, notes)
             if result.status == "graded":
-                merge(course, result)
+                try:
+                    merge(course, result)
+                except Exception as exc:  # one submission's files must not stop the batch
+                    result.status = "failed"
+                    result.flags.append(
+                        flag(
+                            "grader-error",
+                            f"its grades could not be merged ({exc.__class__.__name__}: {exc})",
+                        )
+                    )
+            if result.status == "graded":
                 summary.graded.append(result.student)
             else:
                 summary.failed.append(result.student)
@@ -457,5 +528,8 @@ def _autograde(root, assignment, options):
     finally:
         results.close()  # stops the workers (and their kernels) if the loop ended early
         bar.close()
+        summary.left = remove_scratch()  # the workers are gone: nothing of theirs may stay
+        if summary.left:
+            print("warning: could not remove:\n  " + "\n  ".join(summary.left), file=sys.stderr)
     summary.seconds = time.monotonic() - start
     return summary

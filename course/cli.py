@@ -18,6 +18,7 @@ import sys
 # that reading and grading notebooks never uses (nbformat validates without format checkers).
 sys.modules.setdefault("rfc3987_syntax", None)
 
+from .intake import MAX_NOTEBOOK_BYTES, MAX_SUBMISSION_BYTES  # noqa: E402
 from .jail.sandbox import Limits, detect  # noqa: E402  (after the line above, on purpose)
 
 
@@ -57,6 +58,25 @@ def _parser():
         default=Limits.max_output_bytes // 1024,
         help="output one notebook may print, in KiB (default %(default)s)",
     )
+    a.add_argument(
+        "--max-notebook-mb",
+        type=float,
+        default=MAX_NOTEBOOK_BYTES / 2**20,
+        help="a larger notebook is refused unread and scores 0, flagged (default %(default)g)",
+    )
+    a.add_argument(
+        "--max-submission-mb",
+        type=float,
+        default=MAX_SUBMISSION_BYTES / 2**20,
+        help="all the files of one submission together; more is left out, flagged (default %(default)g)",
+    )
+    a.add_argument(
+        "--disk-mb",
+        type=int,
+        default=Limits.tmp_bytes // 2**20,
+        help="disk of one kernel's jail: working folder, home, /tmp and /dev/shm together, in MiB "
+        "(default %(default)s; a hard cap when the grader runs as root)",
+    )
     a.add_argument("--no-jail", action="store_true", help="do not use bubblewrap even if available")
     a.add_argument(
         "--no-prestart",
@@ -91,6 +111,7 @@ def _autograde(args):
         cpu_seconds=int(args.timeout) + 5,
         memory_bytes=args.memory_mb * 2**20,
         max_output_bytes=args.max_output_kb * 1024,
+        tmp_bytes=args.disk_mb * 2**20,
     )
     support = detect(not args.no_jail)
     if not args.quiet:
@@ -105,6 +126,8 @@ def _autograde(args):
         scheduler=args.scheduler,
         progress=not args.quiet,
         add_students=args.add_students,
+        max_notebook_bytes=int(args.max_notebook_mb * 2**20),
+        max_submission_bytes=int(args.max_submission_mb * 2**20),
     )
     s = autograde(args.root, args.assignment, opts)
     rate = len(s.graded + s.failed) / s.seconds if s.seconds else 0.0
@@ -114,10 +137,12 @@ def _autograde(args):
     )
     if s.failed:
         print("could not grade (see `course report`): " + ", ".join(s.failed))
+    if s.refused:
+        print(f"not graded, {len(s.refused)} folder(s) to fix first:\n  " + "\n  ".join(s.refused))
     if s.interrupted:
         print("interrupted: run the same command again to resume (graded submissions are skipped)")
         return 130
-    return 1 if s.failed else 0
+    return 1 if s.failed or s.refused or s.left else 0
 
 
 def _feedback(args):

@@ -8,7 +8,10 @@ are forked there one after another, see ``course.jail.kernels``, and it is empti
 - rlimits on CPU seconds, address space (memory), processes, file size, core dumps;
 - a scrubbed environment (nothing of the grader's environment leaks, no ``NBGRADER_*``);
 - with bubblewrap (Debian package ``bubblewrap``): new mount, PID, IPC, UTS and network
-  namespaces; the file system is read-only except the working folder and a size-capped /tmp;
+  namespaces; the file system is read-only except the working folder, home, /tmp and /dev/shm,
+  which (when the grader is root) all live on one tmpfs of the sandbox's own, mounted on the host
+  with a hard size and file-count cap (``Limits.tmp_bytes``, ``Limits.max_inodes``): the disk a
+  jail can fill is bounded, and unmounting it removes whatever a learner left there;
   the course folder, the gradebook, the source notebooks and other submissions are not even
   visible; when the grader runs as root the code also runs as an unprivileged user of its own;
 - a wall-clock limit for the whole notebook (enforced by the grader, outside the sandbox: see
@@ -18,8 +21,11 @@ are forked there one after another, see ``course.jail.kernels``, and it is empti
 degrades to what is possible and says so instead of failing.
 """
 
+import ctypes
+import errno
 import fcntl
 import functools
+import glob
 import os
 import shutil
 import signal
@@ -33,9 +39,16 @@ JAIL_HOME = "/home/learner"
 JAIL_WORK = JAIL_HOME + "/work"
 # The only grader code a kernel's jail sees: the rlimit launcher and the zygote (standard library only).
 INSIDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inside")
-# Unprivileged user ids for kernels when the grader runs as root, one per running kernel.
+# Unprivileged user ids for kernels when the grader runs as root, one per running kernel. Their lock
+# files are in one place for every grader on the machine, whatever TMPDIR each has.
 FIRST_UID = 61000
 UID_SLOTS = 512
+UID_LOCKS = "/tmp/course-sandbox-uids"
+# Sandbox folders are named after the process that made the first one (a pool's workers are its
+# forks), so it can remove those of workers killed before they could (``remove_sandboxes``).
+OWNER = os.getpid()
+PREFIX = "course-sandbox-"
+MS_NOSUID, MS_NODEV, MNT_DETACH = 2, 4, 2
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,8 @@ class Limits:
     max_processes: int = 64  # RLIMIT_NPROC (only enforceable for a dedicated user)
     max_file_bytes: int = 64 * 1024**2  # RLIMIT_FSIZE
     max_output_bytes: int = 2 * 1024**2  # all outputs of the notebook together
-    tmp_bytes: int = 256 * 1024**2  # size of the jail's /tmp and home
+    tmp_bytes: int = 256 * 1024**2  # disk of one jail: working folder, home, /tmp, /dev/shm together
+    max_inodes: int = 32768  # files and folders in them together (a tmpfs's nr_inodes)
     network: bool = False
 
 
@@ -60,6 +74,7 @@ class Support:
     network_isolated: bool
     own_user: bool
     notes: tuple = field(default_factory=tuple)
+    disk_capped: bool = False  # the jail's writable places are one size-capped tmpfs of its own
 
     def describe(self) -> str:
         """What isolation this is, in words, with a line per note."""
@@ -68,6 +83,8 @@ class Support:
             "no network" if self.network_isolated else "network NOT isolated",
             "own unprivileged user" if self.own_user else "runs as the grader's user",
         ]
+        if self.bwrap:
+            parts.append("disk capped (a tmpfs per jail)" if self.disk_capped else "disk NOT capped")
         return ", ".join(parts) + "".join(f"\n  - {n}" for n in self.notes)
 
 
@@ -124,14 +141,89 @@ def detect(allow_bwrap: bool = True) -> Support:
         )
     if not bwrap:
         notes.append("without the jail a learner's code could read files the grader can read")
-    return Support(bwrap=bwrap, network_isolated=bwrap, own_user=own_user, notes=tuple(notes))
+    disk_capped = False
+    if own_user:
+        disk_capped, why = _mount_works()
+        if why:
+            notes.append(why)
+    elif bwrap:
+        notes.append(
+            "the grader is not root, so the working folder is a plain host folder: its size is "
+            "not capped (only each file's, by the file size limit)"
+        )
+    return Support(
+        bwrap=bwrap, network_isolated=bwrap, own_user=own_user, notes=tuple(notes), disk_capped=disk_capped
+    )
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def mount_tmpfs(path: str, size: int, inodes: int) -> None:
+    """Mount a tmpfs of at most ``size`` bytes and ``inodes`` files on ``path`` (root only)."""
+    options = f"size={int(size)},nr_inodes={int(inodes)},mode=0711,uid=0,gid=0".encode()
+    if _libc().mount(b"tmpfs", os.fsencode(path), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"cannot mount a tmpfs on {path}: {os.strerror(err)}")
+
+
+def unmount(path: str) -> None:
+    """Detach the mount on ``path`` (and so drop everything in it), even if still in use."""
+    if _libc().umount2(os.fsencode(path), MNT_DETACH) != 0:
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOENT):  # EINVAL: not a mount point (any more)
+            raise OSError(err, f"cannot unmount {path}: {os.strerror(err)}")
+
+
+def _mount_works():
+    folder = tempfile.mkdtemp(prefix="course-mount-probe-")
+    try:
+        mount_tmpfs(folder, 2**20, 16)
+        unmount(folder)
+        return True, ""
+    except OSError as exc:
+        return False, (
+            f"the jail's disk is not capped: {exc.strerror} (mounting a tmpfs needs root and "
+            "CAP_SYS_ADMIN); a learner could fill the disk under the working folder"
+        )
+    finally:
+        os.rmdir(folder)
+
+
+def remove_tree(path: str) -> None:
+    """Delete a file or a whole tree whatever its depth, modes or names, never through a link
+    (raises OSError if something resists): the zygote's own ``remove_tree``."""
+    from .inside.zygote import remove_tree as remove
+
+    remove(path)
+
+
+def remove_sandbox(root: str) -> None:
+    """Delete a sandbox folder: unmount its tmpfs (all a learner left goes with it), then delete
+    what is left. Raise OSError if something resists."""
+    unmount(root)
+    remove_tree(root)
+
+
+def remove_sandboxes(owner: int | None = None) -> list[str]:
+    """Remove the sandbox folders of ``owner``'s workers (default: this process's), once they
+    are gone; return those that could not be removed, with the reason."""
+    left = []
+    pattern = os.path.join(tempfile.gettempdir(), f"{PREFIX}{OWNER if owner is None else owner}-*")
+    for path in glob.glob(pattern):
+        try:
+            remove_sandbox(path)
+        except OSError as exc:
+            left.append(f"{path}: {exc}")
+    return left
 
 
 class UidSlot:
     """An unprivileged user id reserved for one kernel (a lock file keeps two kernels apart)."""
 
     def __init__(self) -> None:
-        folder = os.path.join(tempfile.gettempdir(), "course-sandbox-uids")
+        folder = UID_LOCKS
         os.makedirs(folder, exist_ok=True)
         for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS):
             fd = os.open(os.path.join(folder, str(uid)), os.O_CREAT | os.O_RDWR, 0o600)
@@ -257,21 +349,35 @@ def _parents(path, made):
 
 class Sandbox:
     """One kernel's private place (with the jail, one worker's kernels' in turn): a working folder
-    (``work``), a folder for its sockets (``sockets``), maybe a user id of its own (``uid``)."""
+    (``work``), a folder for its sockets (``sockets``), maybe a user id of its own (``uid``).
+
+    With ``support.disk_capped`` the whole folder is a tmpfs of its own (``limits.tmp_bytes``,
+    ``limits.max_inodes``) holding the jail's home, /tmp and /dev/shm too (``tmp``, ``shm``)."""
 
     def __init__(self, limits: Limits, support: Support) -> None:
         self.limits, self.support = limits, support
-        self.root = tempfile.mkdtemp(prefix="course-sandbox-")
-        os.chmod(self.root, 0o711)
-        self.work = os.path.join(self.root, "work")
-        self.sockets = os.path.join(self.root, "sockets")
-        self.home = os.path.join(self.root, "home")  # used as HOME only without the jail
-        for d in (self.work, self.sockets, self.home):
-            os.mkdir(d)
-        self.slot = UidSlot() if support.own_user else None
-        if self.slot:
-            for d in (self.work, self.sockets):
-                os.chown(d, self.slot.uid, self.slot.uid)
+        self.root = tempfile.mkdtemp(prefix=f"{PREFIX}{OWNER}-")
+        self.slot = None
+        try:
+            if support.disk_capped:
+                mount_tmpfs(self.root, limits.tmp_bytes, limits.max_inodes)
+            os.chmod(self.root, 0o711)
+            self.work = os.path.join(self.root, "work")
+            self.sockets = os.path.join(self.root, "sockets")
+            self.home = os.path.join(self.root, "home")  # HOME (in the jail: only if disk_capped)
+            self.tmp = os.path.join(self.root, "tmp")  # the jail's /tmp and /dev/shm (disk_capped)
+            self.shm = os.path.join(self.root, "shm")
+            for d in (self.work, self.sockets, self.home, self.tmp, self.shm):
+                os.mkdir(d)
+            for d in (self.tmp, self.shm):
+                os.chmod(d, 0o1777)
+            self.slot = UidSlot() if support.own_user else None
+            if self.slot:
+                for d in (self.work, self.sockets, self.home):
+                    os.chown(d, self.slot.uid, self.slot.uid)
+        except BaseException:
+            self.cleanup()
+            raise
 
     @property
     def uid(self) -> int | None:
@@ -325,25 +431,19 @@ class Sandbox:
         if not self.limits.network:
             args.append("--unshare-net")
         # the private /tmp and home first, so the read-only binds below stay visible in them
-        args += [
-            "--perms",
-            "1777",
-            "--size",
-            str(self.limits.tmp_bytes),
-            "--tmpfs",
-            "/tmp",
-            "--perms",
-            "0777",
-            "--size",
-            str(self.limits.tmp_bytes),
-            "--tmpfs",
-            JAIL_HOME,
-        ]
+        if self.support.disk_capped:  # folders of the sandbox's own capped tmpfs
+            args += ["--bind", self.tmp, "/tmp", "--perms", "0755", "--dir", os.path.dirname(JAIL_HOME)]
+            args += ["--bind", self.home, JAIL_HOME]
+        else:  # bubblewrap's tmpfs (capped in size, not in files; the working folder is not)
+            args += ["--perms", "1777", "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp"]
+            args += ["--perms", "0777", "--size", str(self.limits.tmp_bytes), "--tmpfs", JAIL_HOME]
         made = {"/", "/tmp", JAIL_HOME}
         for path in _read_only_paths():
             if os.path.exists(path):
                 args += _parents(path, made) + ["--ro-bind", path, path]
         args += ["--proc", "/proc", "--dev", "/dev", "--bind", self.work, JAIL_WORK]
+        if self.support.disk_capped:  # else /dev/shm stays read-only with /dev
+            args += ["--bind", self.shm, "/dev/shm"]
         args += _parents(self.sockets, made) + ["--bind", self.sockets, self.sockets]
         # the rest of the file system read-only, including the folders bwrap made above and /dev
         # (in a user namespace they would belong to the learner, and some are on the kernel's
@@ -359,8 +459,12 @@ class Sandbox:
             os.chown(path, self.uid, self.uid, follow_symlinks=False)
 
     def cleanup(self) -> None:
-        """Free the user id and delete the sandbox's folders."""
+        """Free the user id and delete the sandbox's folders (all of them, whatever a learner
+        left: its tmpfs is unmounted). What resists is left to ``remove_sandboxes``, which says so."""
         if self.slot:
             self.slot.release()
             self.slot = None
-        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            remove_sandbox(self.root)
+        except OSError:
+            pass

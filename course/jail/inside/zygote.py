@@ -32,6 +32,7 @@ import json
 import os
 import select
 import signal
+import stat
 import sys
 import time
 
@@ -131,15 +132,75 @@ def _kill_all_others(seconds=5.0):
     return False
 
 
-def _remove(path):
-    """Delete a file or a whole tree, whatever modes a learner gave it (the zygote is its owner)."""
-    if os.path.isdir(path) and not os.path.islink(path):
-        os.chmod(path, 0o700)
-        for name in os.listdir(path):
-            _remove(os.path.join(path, name))
-        os.rmdir(path)
-    else:
-        os.remove(path)
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _open_dir(name, dir_fd):
+    """A descriptor of the folder ``name`` (never through a link), made readable and writable for
+    its owner if its modes say otherwise. (Callers make sure no learner's process runs any more:
+    the folder cannot be swapped for a link between the look and the change of modes.)"""
+    try:
+        fd = os.open(name, _DIR, dir_fd=dir_fd)
+    except PermissionError:
+        if not stat.S_ISDIR(os.lstat(name, dir_fd=dir_fd).st_mode):
+            raise
+        os.chmod(name, 0o700, dir_fd=dir_fd)
+        fd = os.open(name, _DIR, dir_fd=dir_fd)
+    if os.geteuid() != 0 and stat.S_IMODE(os.fstat(fd).st_mode) & 0o700 != 0o700:
+        os.fchmod(fd, 0o700)  # so that its entries can be deleted (root needs no permission)
+    return fd
+
+
+def _clear_files(fd):
+    """Delete every entry of the folder ``fd`` but its subfolders; return their names."""
+    folders = []
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.name)
+            else:
+                os.unlink(entry.name, dir_fd=fd)
+    return folders
+
+
+def remove_tree(path, dir_fd=None):
+    """Delete a file, a link or a whole tree, whatever its depth (deeper than PATH_MAX too), the
+    modes and names a learner gave it: bottom-up through folder descriptors, one open at a time,
+    never following a link. Raise OSError if something resists (nothing is silently left)."""
+    try:
+        st = os.lstat(path, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        os.unlink(path, dir_fd=dir_fd)
+        return
+    fd = _open_dir(path, dir_fd)
+    stack = [[path, None, os.fstat(fd)]]  # [name, subfolders left to delete, its stat] per level
+    try:
+        while True:
+            frame = stack[-1]
+            if frame[1] is None:
+                frame[1] = _clear_files(fd)
+            if frame[1]:
+                name = frame[1].pop()
+                child = _open_dir(name, fd)
+                os.close(fd)
+                fd = child
+                stack.append([name, None, os.fstat(fd)])
+                continue
+            stack.pop()
+            if not stack:
+                break
+            parent = os.open("..", _DIR, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != (stack[-1][2].st_dev, stack[-1][2].st_ino):
+                raise OSError(f"{path}: a folder was moved while it was being deleted")
+            os.rmdir(frame[0], dir_fd=fd)
+    finally:
+        os.close(fd)
+    os.rmdir(path, dir_fd=dir_fd)
 
 
 def _mounts():
@@ -166,7 +227,7 @@ def _empty(folder, keep, mounts):
             left += _empty(path, keep, mounts)
             continue
         try:
-            _remove(path)
+            remove_tree(path)
         except (OSError, RecursionError):
             left.append(path)
     return left
