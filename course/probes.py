@@ -50,10 +50,21 @@ operation's local derivative, apart from the engine's ordering. A class that der
 reference, or any of whose methods names it (``backward`` aside when local), is refused.
 
 Properties (a6's ``minibatches``): ``"property": "minibatches"`` compares no values with the
-reference: the kernel saves, for each yielded batch, the row indices it holds (the inputs are
-drawn so that every row of ``X`` and ``y`` says its own index), and the grader checks every example
-comes exactly once, batches of ``batch_size`` rows (the last may be smaller), ``X`` and ``y`` rows
-kept together, and an order that is not the original one (any honest shuffle passes).
+reference. Its arguments: ``{"rows": [n, d]}`` (an (n, d) array whose row i holds i*d, ..., i*d +
+d-1), ``{"index": n}`` (the labels 0, ..., n-1), ``{"value": batch_size}`` and ``{"rng": true}`` (the
+kernel gets ``numpy.random.default_rng`` of a drawn seed). The kernel saves one row [batch number,
+label, X row] per example yielded; the grader checks every example comes exactly once, batches of
+``batch_size`` rows (the last may be smaller), rows and labels kept together, and an order that is
+not the original one: any honest shuffle passes.
+
+Training (a6's ``train``): ``{"model": "nanoprop.MLP", "construct": {...}}`` is an argument built
+from the reference (the kernel builds its own, the grader another); ``{"integer": [low, high]}``
+draws an int; ``{"none": true}`` is None; ``{"dataset": ["nanoprop.load_digits", seed,
+"X_train"]}`` is an array of a reference data set. With ``"property": "trains"`` the kernel saves
+the model's parameters after the call (the first argument's ``params``, flattened in key order);
+the grader loads them into its own model and requires an accuracy ``"at_least"`` on
+``"accuracy_on": [X, y]`` (two ``dataset`` values): the learner's own training, judged by what it
+produced.
 
 Shapes are best all different (N=5, D=4, M=3, ...), so that a transposed result cannot pass.
 """
@@ -87,6 +98,14 @@ class RngSeed(int):
     """An argument the kernel receives as ``numpy.random.default_rng(seed)``."""
 
 
+class Built:
+    """An object of the reference built from plain data (``{"model": ...}``): the grader's call
+    gets ``value``; the kernel builds its own from ``layout``."""
+
+    def __init__(self, value, layout):
+        self.value, self.layout = value, layout
+
+
 def load(source_folder: str, assignment: str) -> list[dict]:
     """The probe specs of an assignment: the ``[[probe]]`` tables of its ``probes.toml``."""
     path = os.path.join(source_folder, assignment, "probes.toml")
@@ -113,8 +132,20 @@ def _draw(arg, rng):
         return np.arange(n * d, dtype=float).reshape(n, d)
     if "index" in arg:  # 0, 1, ..., n-1: labels that say their own index
         return np.arange(arg["index"])
+    if "none" in arg:
+        return None
     if "rng" in arg:
         return RngSeed(int(rng.integers(2**31)))
+    if "integer" in arg:
+        low, high = arg["integer"]
+        return int(rng.integers(low, high))
+    if "dataset" in arg:  # ["nanoprop.load_digits", seed, "X_train"]: an array of a reference data set
+        loader, seed, field = arg["dataset"]
+        return np.asarray(getattr(_resolve(loader)(seed=seed), field))
+    if "model" in arg:
+        construct = arg.get("construct", {})
+        value = _resolve(arg["model"])(*construct.get("args", []), **construct.get("kwargs", {}))
+        return Built(value, {"model": arg["model"], "construct": construct})
     if "tuple" in arg:
         return tuple(_draw(a, rng) for a in arg["tuple"])
     if "cache_of" in arg:
@@ -209,6 +240,8 @@ def _save(dir_fd, stem, value, owner):
         return {"none": True}
     if isinstance(value, RngSeed):
         return {"rng": int(value)}
+    if isinstance(value, Built):
+        return value.layout
     if isinstance(value, str):
         return {"str": value}
     if isinstance(value, int) and not isinstance(value, (bool, np.integer)):
@@ -242,6 +275,10 @@ def __course_probe(folder):
             return None
         if "rng" in _l:
             return _np.random.default_rng(int(_l["rng"]))
+        if "model" in _l:
+            _mod, _, _attr = _l["model"].rpartition(".")
+            _c = _l["construct"]
+            return getattr(_il.import_module(_mod), _attr)(*_c.get("args", []), **_c.get("kwargs", {}))
         if "npy" in _l:
             return _np.load(_os.path.join(folder, _l["npy"]), allow_pickle=False)
         _parts = [_load(_p) for _p in _l.get("tuple", _l.get("list"))]
@@ -326,6 +363,9 @@ def __course_probe(folder):
                     if len(_rows) > 10000:
                         break
                 _r = _np.concatenate(_rows) if _rows else _np.zeros((0, 2))
+            elif _spec.get("property") == "trains":
+                _p = _args[0].params
+                _r = _np.concatenate([_np.array(_p[_k], dtype=float).reshape(-1) for _k in sorted(_p)])
             elif "pick" in _spec:
                 _r = _r[_spec["pick"]]
         _a = _np.array(_r, dtype=float, copy=True)
@@ -428,7 +468,11 @@ def _judge(dir_fd, specs, inputs, why):
         if spec.get("property") == "minibatches":
             verdicts[i] = _judge_minibatches(name, got, *inputs[i][:3])
             continue
-        want = np.asarray(reference(spec)(*inputs[i]), dtype=float)
+        if spec.get("property") == "trains":
+            verdicts[i] = _judge_training(name, got, spec, inputs[i][0].value)
+            continue
+        args = [a.value if isinstance(a, Built) else a for a in inputs[i]]
+        want = np.asarray(reference(spec)(*args), dtype=float)
         if want.ndim == 0 and got.size == 1:
             got = got.reshape(())  # a number returned as a one-element array, as the notebook allows
         if got.shape != want.shape:
@@ -439,6 +483,23 @@ def _judge(dir_fd, specs, inputs, why):
         else:
             verdicts[i] = None
     return verdicts
+
+
+def _judge_training(name, got, spec, model):
+    """The parameters a ``train`` probe left in its model, loaded into the grader's own copy of
+    the model and scored on the data of ``"accuracy_on"``: None or the problem."""
+    sizes = {k: v.size for k, v in model.params.items()}
+    if got.dtype.kind != "f" or got.shape != (sum(sizes.values()),):
+        return f"{name}: the model's parameters came back with the wrong shapes"
+    start = 0
+    for k in sorted(model.params):
+        model.params[k] = got[start : start + sizes[k]].reshape(model.params[k].shape)
+        start += sizes[k]
+    X, y = (_draw({"dataset": d}, None) for d in spec["accuracy_on"])
+    score = float(np.mean(model.predict(X) == y))
+    if not score >= spec["at_least"]:
+        return f"{name}: the trained model's accuracy is {score:.3f}, below {spec['at_least']}"
+    return None
 
 
 def _judge_minibatches(name, got, X, y, batch_size):
