@@ -22,6 +22,7 @@ from once import built_once
 
 from course.autograde import Course, load_records
 from course.intake import shown, student_problem
+from course.jail.sandbox import remove_tree
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.xdist_group("grader_names")]
 
@@ -115,7 +116,10 @@ def run_class(base):
         text=True,
         errors="backslashreplace",
     )
-    out, err = proc.communicate(timeout=600)
+    try:
+        out, err = proc.communicate(timeout=600)
+    finally:  # (pytest's own clean-up of old test folders cannot delete it)
+        remove_tree(str(fx.submission_dir(root, "deep_submission") / "deep_folder"))
     scratch = [n for n in os.listdir("/dev/shm") if n.startswith(f"course-grade-{proc.pid}-")]
     return {
         "status": proc.returncode,
