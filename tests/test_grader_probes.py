@@ -55,6 +55,18 @@ def test_every_probe_guards_a_real_test_of_its_assignment():
             assert set(spec["grade_ids"]) <= tests, (assignment, spec["function"])
 
 
+@pytest.mark.parametrize("assignment", sorted(SPECS))
+def test_every_graded_test_is_guarded_by_an_outside_check(assignment):
+    """No test's points rest on the in-kernel verdict alone."""
+    tests = {
+        c["metadata"]["nbgrader"]["grade_id"]
+        for c in source(assignment)["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade")
+    }
+    guarded = {g for spec in SPECS[assignment] for g in spec["grade_ids"]}
+    assert tests <= guarded, f"{assignment}: {sorted(tests - guarded)} rest on the notebook's verdict only"
+
+
 @pytest.mark.parametrize("assignment", PROBED)
 def test_the_solution_passes_every_probe(assignment, tmp_path):
     assert probe(namespace_of(source(assignment)), assignment, tmp_path) == {}
