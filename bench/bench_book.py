@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from booksite import serve, widget_state  # noqa: E402
+from booksite import launch_chromium, serve, widget_state  # noqa: E402
 from rounds import spread  # noqa: E402  (bench/, this script's folder)
 
 TARGETS = {  # name: (target, unit)
@@ -60,14 +60,6 @@ SKIP = {
     "autograded",
     "feedback",
 }
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def copy_tree(dest):
@@ -152,9 +144,7 @@ def widget_response_times(html_root):
     )
     times, heaviest = [], {}
     with serve(html_root) as base, sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(p)
         for path in pages:
             context = browser.new_context(viewport={"width": 1200, "height": 900})
             page = context.new_page()

@@ -8,6 +8,7 @@ built_pages()         every HTML page of the built site, as paths relative to BO
 chapter_pages()       the built pages of the chapters (chapters/*.html)
 widget_state(html)    the saved ipywidgets state of a page: {model_id: {model_name, state}}
 serve(root)           a context manager serving a folder over http://127.0.0.1:<free port>/
+launch_chromium(p)    Debian's headless Chromium through Playwright ``p``, with no background network
 """
 
 import contextlib
@@ -16,6 +17,7 @@ import http.server
 import importlib.util
 import json
 import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -87,3 +89,30 @@ def serve(root):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# Headless Chromium with nothing of its own on the network (no background requests, no updates).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def chromium_path():
+    """Debian's chromium (`make test` installs it); Playwright's own browser download cannot work here."""
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        pytest.fail(
+            "Debian's chromium is not installed: run `make browser` (apt-get install "
+            "chromium), which `make test` does first."
+        )
+    return path
+
+
+def launch_chromium(playwright):
+    """A headless Chromium browser from a Playwright ``sync_playwright()`` handle."""
+    return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)

@@ -7,34 +7,13 @@ discovered from the built book, so new chapters are covered as soon as they are 
 Needs `make book` and Debian's chromium (`make browser`; `make test` does both first).
 """
 
-import shutil
-from pathlib import Path
-
 import pytest
-from booksite import BOOK, built_pages, require_book, serve, widget_state
+from booksite import BOOK, built_pages, launch_chromium, require_book, serve, widget_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 WIDGETS_TIMEOUT_MS = 20_000
 CHANGE_TIMEOUT_MS = 5_000
-
-
-def chromium_path():
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.fail(
-            "Debian's chromium is not installed: run `make browser` (apt-get install "
-            "chromium), which `make test` does first."
-        )
-    return path
 
 
 def widget_pages():
@@ -64,7 +43,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(p)
         yield chromium
         chromium.close()
 

@@ -19,16 +19,8 @@ from .activations import neuron, relu, sigmoid, step, tanh
 from .data import load_digits
 from .engine import Value
 from .gradcheck import directional_check, numerical_gradient, relative_error
-from .layers import (
-                     affine_backward,
-                     affine_forward,
-                     relu_backward,
-                     relu_forward,
-                     sigmoid_backward,
-                     sigmoid_forward,
-                     tanh_backward,
-                     tanh_forward,
-)
+from .layers import (affine_backward, affine_forward, relu_backward, relu_forward,
+                     sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward)
 from .losses import mse_loss, softmax, softmax_cross_entropy
 from .network import MLP, init_params
 from .optim import clip_by_norm, minibatches, sgd, sgd_momentum

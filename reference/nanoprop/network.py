@@ -7,16 +7,8 @@ of gradients with the same keys, ready for an optimiser.
 """
 import numpy as np
 
-from .layers import (
-    affine_backward,
-    affine_forward,
-    relu_backward,
-    relu_forward,
-    sigmoid_backward,
-    sigmoid_forward,
-    tanh_backward,
-    tanh_forward,
-)
+from .layers import (affine_backward, affine_forward, relu_backward, relu_forward,
+                     sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward)
 from .losses import softmax_cross_entropy
 
 ACTIVATION_LAYERS = {
