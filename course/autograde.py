@@ -25,9 +25,9 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from . import intake, probes
 from .intake import flag, shown
-from .jail.sandbox import Limits, remove_tree
+from .jail.sandbox import Limits, remove_tree, sweep_sandboxes
 from .upstream import shared_engines, stop_workers
-from .worker import Job, Result, digest, grade, remove_scratch, warm_up
+from .worker import Job, Result, digest, grade, remove_scratch, sweep_scratch, warm_up
 
 RECORDS = ".course"
 
@@ -487,6 +487,11 @@ def _autograde(root, assignment, options):
     course = Course(root)
     start = time.monotonic()
     notes = {}
+    stale = sweep_sandboxes() + sweep_scratch()  # what graders killed earlier left
+    if stale:
+        print(
+            "warning: could not remove what earlier gradings left:\n  " + "\n  ".join(stale), file=sys.stderr
+        )
     jobs, skipped = plan(course, assignment, options, notes)
     summary = Summary(skipped=skipped, refused=notes["refused"])
     if skipped and options.progress:

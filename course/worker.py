@@ -39,7 +39,7 @@ from traitlets.config import Config
 
 from . import intake, probes
 from .jail.kernels import KernelPool
-from .jail.sandbox import JAIL_WORK, Limits, detect, remove_sandboxes, remove_tree
+from .jail.sandbox import JAIL_WORK, Limits, detect, hold, remove_sandboxes, remove_tree, sweep
 from .upstream import shared_engines
 
 _LOCK = threading.Lock()  # one grading at a time per process (chdir, shared kernel pool)
@@ -336,8 +336,20 @@ class SandboxedExecute(Execute):
         """{index: verdict} of the outside checks, run in the kernel after the notebook; in a
         fresh kernel where the notebook's cells are run again if the notebook's kernel stopped."""
         if self._stop_reason is not None or kernel.exit_status() is not None:
-            return self._replay_and_probe(specs, nb, path, f"the notebook's kernel stopped: {self._death()}")
-        return self._probe_kernel(specs, kernel)
+            verdicts = self._replay_and_probe(
+                specs, nb, path, f"the notebook's kernel stopped: {self._death()}"
+            )
+        else:
+            verdicts = self._probe_kernel(specs, kernel)
+        for _ in range(2):  # checks an earlier one kept from running get a fresh kernel (twice at most)
+            rest = [i for i, v in verdicts.items() if isinstance(v, probes.NotReached)]
+            if not rest:
+                break
+            again = self._replay_and_probe(
+                [specs[i] for i in rest], nb, path, "an earlier check stopped the kernel"
+            )
+            verdicts.update({rest[k]: v for k, v in again.items()})
+        return verdicts
 
     def _replay_and_probe(self, specs, nb, path, why):
         """The notebook's kernel is gone: run its code cells (not the tests) again, up to the one
@@ -496,6 +508,7 @@ def _scratch():
     pid = os.getpid()
     if pid not in _SCRATCH:  # per process: a forked worker must not share its parent's
         _SCRATCH[pid] = tempfile.mkdtemp(prefix=f"course-grade-{_OWNER}-", dir=_scratch_base())
+        _HELD[pid] = hold(_SCRATCH[pid])  # in use while this process lives (see ``sweep_scratch``)
         # removed when this process ends (also a pool worker, which skips atexit)
         multiprocessing.util.Finalize(None, _remove_quietly, args=(_SCRATCH[pid],), exitpriority=10)
     return _SCRATCH[pid]
@@ -506,6 +519,14 @@ def _remove_quietly(path):
         remove_tree(path)
     except OSError:
         pass  # what resists is found (and reported) by remove_scratch after the batch
+
+
+_HELD = {}
+
+
+def sweep_scratch() -> list[str]:
+    """Remove the scratch folders of graders that died (no living process holds them)."""
+    return sweep(_scratch_base(), "course-grade-", remove_tree)
 
 
 def remove_scratch() -> list[str]:
@@ -519,6 +540,8 @@ def remove_scratch() -> list[str]:
         except OSError as exc:
             left.append(f"{path}: {exc}")
     _SCRATCH.pop(os.getpid(), None)
+    if os.getpid() in _HELD:
+        os.close(_HELD.pop(os.getpid()))
     return left + remove_sandboxes(os.getpid())
 
 

@@ -223,6 +223,7 @@ def test_a_warm_jail_cleans_deep_trees_itself_and_holds_the_cap():
             "except OSError as exc:\n"
             "    print('ERRNO', exc.errno)\n"
         )
+        outs = []
         reply = run_sync(kc.execute_interactive)(code, timeout=60, output_hook=lambda m: outs.append(m))
         assert reply["content"]["status"] == "ok", reply
         text = json.dumps([m["content"] for m in outs])
@@ -236,4 +237,23 @@ def test_a_warm_jail_cleans_deep_trees_itself_and_holds_the_cap():
     assert not os.path.exists(root)
 
 
-outs = []
+def test_what_a_killed_grader_left_is_swept_and_nothing_in_use(tmp_path):
+    from course.jail.sandbox import PREFIX, hold, mount_tmpfs, sweep
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead_pid = int(dead.stdout)
+    stale, in_use = tmp_path / f"{PREFIX}{dead_pid}-stale", tmp_path / f"{PREFIX}{dead_pid}-held"
+    living = tmp_path / f"{PREFIX}{os.getpid()}-living"  # its owner runs: left alone
+    for folder in (stale, in_use, living):
+        folder.mkdir()
+    if JAILED:
+        mount_tmpfs(str(stale), 2**20, 64)
+    _nasty_tree(str(stale), 50)
+    fd = hold(str(in_use))
+    try:
+        assert sweep(str(tmp_path), PREFIX) == []
+        assert not stale.exists() and in_use.exists() and living.exists()
+        assert str(stale) not in open("/proc/self/mountinfo").read()
+    finally:
+        os.close(fd)
+    assert sweep(str(tmp_path), PREFIX) == [] and not in_use.exists() and living.exists()

@@ -206,6 +206,55 @@ def remove_sandbox(root: str) -> None:
     remove_tree(root)
 
 
+def hold(path: str) -> int:
+    """Mark the folder ``path`` as in use for as long as this process lives (a shared lock on it;
+    the descriptor is returned: closing it ends the mark). ``sweep`` leaves such folders alone."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def sweep(folder: str, prefix: str, remove=None) -> list[str]:
+    """Remove the folders ``<folder>/<prefix><pid>-*`` of graders killed before they could clean
+    up: process ``pid`` is gone and no living process holds the folder (``hold``). Return what
+    resisted, with the reason."""
+    left = []
+    for path in glob.glob(os.path.join(glob.escape(folder), glob.escape(prefix) + "*-*")):
+        owner = os.path.basename(path)[len(prefix) :].split("-")[0]
+        if not owner.isdigit() or _alive(int(owner)):
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # in use
+        finally:
+            os.close(fd)
+        try:
+            (remove or remove_sandbox)(path)
+        except OSError as exc:
+            left.append(f"{path}: {exc}")
+    return left
+
+
+def sweep_sandboxes() -> list[str]:
+    """Remove the sandbox folders (and their mounts) of graders that died; see ``sweep``."""
+    return sweep(tempfile.gettempdir(), PREFIX)
+
+
 def remove_sandboxes(owner: int | None = None) -> list[str]:
     """Remove the sandbox folders of ``owner``'s workers (default: this process's), once they
     are gone; return those that could not be removed, with the reason."""
@@ -357,10 +406,11 @@ class Sandbox:
     def __init__(self, limits: Limits, support: Support) -> None:
         self.limits, self.support = limits, support
         self.root = tempfile.mkdtemp(prefix=f"{PREFIX}{OWNER}-")
-        self.slot = None
+        self.slot, self._held = None, None
         try:
             if support.disk_capped:
                 mount_tmpfs(self.root, limits.tmp_bytes, limits.max_inodes)
+            self._held = hold(self.root)  # (after mounting: the lock is on the tmpfs itself)
             os.chmod(self.root, 0o711)
             self.work = os.path.join(self.root, "work")
             self.sockets = os.path.join(self.root, "sockets")
@@ -464,6 +514,9 @@ class Sandbox:
         if self.slot:
             self.slot.release()
             self.slot = None
+        if self._held is not None:
+            os.close(self._held)
+            self._held = None
         try:
             remove_sandbox(self.root)
         except OSError:

@@ -30,6 +30,7 @@ import importlib
 import importlib.util
 import json
 import os
+import resource
 import select
 import signal
 import stat
@@ -49,6 +50,7 @@ PRELOAD = (
 PR_SET_DUMPABLE = 4
 IPC_RMID = 0
 POLL_SECONDS = 0.05
+MAX_OPEN_FILES = 1024  # per process of the jail (each open file costs the host's kernel memory)
 
 
 def _not_dumpable():
@@ -282,6 +284,7 @@ def main(keep):
     os.close(devnull)
     for name in PRELOAD:
         importlib.import_module(name)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))  # for every kernel
     _not_dumpable()
     folders = [os.getcwd(), os.environ.get("HOME", os.getcwd()), "/tmp", "/dev/shm"]
 
