@@ -336,20 +336,8 @@ class SandboxedExecute(Execute):
         """{index: verdict} of the outside checks, run in the kernel after the notebook; in a
         fresh kernel where the notebook's cells are run again if the notebook's kernel stopped."""
         if self._stop_reason is not None or kernel.exit_status() is not None:
-            verdicts = self._replay_and_probe(
-                specs, nb, path, f"the notebook's kernel stopped: {self._death()}"
-            )
-        else:
-            verdicts = self._probe_kernel(specs, kernel)
-        for _ in range(2):  # checks an earlier one kept from running get a fresh kernel (twice at most)
-            rest = [i for i, v in verdicts.items() if isinstance(v, probes.NotReached)]
-            if not rest:
-                break
-            again = self._replay_and_probe(
-                [specs[i] for i in rest], nb, path, "an earlier check stopped the kernel"
-            )
-            verdicts.update({rest[k]: v for k, v in again.items()})
-        return verdicts
+            return self._replay_and_probe(specs, nb, path, f"the notebook's kernel stopped: {self._death()}")
+        return self._probe_kernel(specs, kernel)
 
     def _replay_and_probe(self, specs, nb, path, why):
         """The notebook's kernel is gone: run its code cells (not the tests) again, up to the one
