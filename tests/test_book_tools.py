@@ -50,3 +50,30 @@ def test_fingerprint_changes_when_a_notebook_changes(execute_chapters, tmp_path)
     a.write_text("one, edited")
     assert execute_chapters.fingerprint([a, b]) != first
     assert execute_chapters.fingerprint([a]) != execute_chapters.fingerprint([a, b])
+
+
+def test_you_write_lists_only_what_holds_a_solution():
+    """The Assignments pages list the functions and methods a learner fills in, not the ones the
+    notebook gives (a4 gives __init__, __neg__, ... and asks for nine methods)."""
+    book_assignments = load_tool("book_assignments")
+    cell = (
+        "class Value:\n    def __init__(self, data):\n        self.data = data\n\n"
+        "    def __add__(self, other):\n        out = Value(self.data + other.data)\n\n"
+        "        def _backward():\n"
+        "            ### BEGIN SOLUTION\n            pass\n            ### END SOLUTION\n"
+        "        return out\n\n    def __neg__(self):\n        return self * -1\n\n\n"
+        "def helper(x):\n    return x\n\n\n"
+        "def relu(z):\n    ### BEGIN SOLUTION\n    return z\n    ### END SOLUTION\n"
+    )
+    assert book_assignments.functions_to_write(cell) == ["Value.__add__", "relu"]
+    *_, functions = book_assignments.describe("a4_autograd")
+    assert len(functions) == 9 and "Value.__init__" not in functions and "Value.__neg__" not in functions
+
+
+def test_the_goal_keeps_what_its_last_sentence_announces():
+    """A goal that ends with a colon goes on to the formula after it (a6 and a7 did stop there)."""
+    book_assignments = load_tool("book_assignments")
+    for name in ("a6_training", "a7_rnn"):
+        _, goal, _, _ = book_assignments.describe(name)
+        assert not goal.rstrip().endswith(":"), f"{name}: {goal}"
+        assert "$$" in goal, goal

@@ -69,13 +69,47 @@ def cell_text(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
+def goal_paragraphs(intro_lines):
+    """The opening paragraph of the notebook's introduction, with what it announces: a paragraph
+    that ends with a colon goes on into the next one (a formula, a list)."""
+    paragraphs = "\n".join(intro_lines).strip().split("\n\n")
+    goal = [paragraphs[0]]
+    while goal[-1].rstrip().endswith(":") and len(goal) < len(paragraphs):
+        goal.append(paragraphs[len(goal)])
+    return "\n\n".join(goal)
+
+
+def functions_to_write(source):
+    """The functions and methods of a solution cell that hold a solution region (the learner's
+    ``# YOUR CODE HERE``): for a region inside a nested helper such as a ``_backward`` closure,
+    the method around it; ``Class.method`` for a method."""
+    found, stack = [], []  # stack: (indent, kind, name) of the enclosing defs and classes
+    for line in source.splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        indent = len(line) - len(line.lstrip())
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        match = re.match(r"(def|class) (\w+)", text)
+        if match:
+            stack.append((indent, *match.groups()))
+        elif text == "### BEGIN SOLUTION":
+            defs = [i for i, (_, kind, _) in enumerate(stack) if kind == "def"]
+            if defs:
+                outer = defs[0]
+                owner = stack[outer - 1] if outer and stack[outer - 1][1] == "class" else None
+                found.append(f"{owner[2]}.{stack[outer][2]}" if owner else stack[outer][2])
+    return list(dict.fromkeys(found))
+
+
 def describe(name, source=SOURCE):
     """Title, goal paragraph, graded tests [(grade_id, points, needs)] and functions to write."""
     nb = json.loads((source / name / f"{name}.ipynb").read_text())
     intro = next(cell_text(c) for c in nb["cells"] if c["cell_type"] == "markdown")
     lines = intro.strip().splitlines()
     title = lines[0].lstrip("# ").strip()
-    goal = "\n".join(lines[1:]).strip().split("\n\n")[0]
+    goal = goal_paragraphs(lines[1:])
     tests, functions = [], []
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
@@ -83,7 +117,7 @@ def describe(name, source=SOURCE):
             needs = cell["metadata"].get("course", {}).get("needs", [])
             tests.append((meta["grade_id"], meta.get("points", 0), needs))
         if meta.get("solution"):
-            functions += re.findall(r"^\s*def (\w+)\(", cell_text(cell), re.M)
+            functions += functions_to_write(cell_text(cell))
     return title, goal, tests, functions
 
 
