@@ -1,25 +1,57 @@
-"""Feedback for learners that never shows the hidden tests.
+"""Feedback for learners that never shows the hidden tests, nor renders what a learner wrote.
 
-nbgrader's ``generate_feedback`` renders the autograded notebook as it is, hidden tests and their
-tracebacks included. ``HideHiddenTests`` is an nbgrader preprocessor that replaces each hidden
-region by a one-line note and, in every test cell, reduces each error to its name and message
-(a traceback would quote the hidden lines). The outcome (points, pass or fail) is kept.
+nbgrader's ``generate_feedback`` renders the autograded notebook as it is: hidden tests, their
+tracebacks, whatever the learner's kernel printed while they ran, and every rich output and
+markdown cell as live HTML. Two nbgrader preprocessors make it safe:
 
-It is the only hidden-test stripper of the course: ``PREPROCESSORS`` (nbgrader's feedback steps
-with it) is what ``course.grading_rules.apply_grading_rules`` gives ``GenerateFeedback`` (so plain
-``nbgrader generate_feedback`` is safe with ``nbgrader_config.py``), and what ``course feedback``
-uses whatever the course's configuration says.
+``HideHiddenTests`` replaces each hidden region by a one-line note. The output of every test cell
+is rebuilt from the grader's own record of the verdict (``.course/<assignment>/<student>.json``,
+written by ``course autograde``; the gradebook's score and the cell's first error when there is no
+record), not from what the kernel printed while the test ran: a learner's hook (IPython's
+``pre_run_cell``, an input transformer, ``sys.displayhook``) could print the test's source there.
+The outputs of every cell run after the first hidden test are left out for the same reason (the
+learner's code could print the sources it saw, ``In`` or ``_ih`` holds them), and any other output
+or message quoting a hidden line is left out too. The outcome (points, pass or fail, the message)
+is kept.
+
+``SanitizeLearnerContent`` makes every cell and output of the notebook inert: markdown cells (and
+text/markdown outputs) are rendered and then sanitised with ``nh3``; text/html outputs sanitised;
+images kept only as well-formed base64 data (SVG as an image, where it cannot run scripts);
+JavaScript and widget views replaced by a short note; unknown types, widget state and output
+metadata (``isolated`` iframes, file names to load) dropped. Only links (``http``, ``https``,
+``mailto``, ``#``) and images held in the page survive: nothing loads from elsewhere.
+
+``PREPROCESSORS`` (nbgrader's feedback steps with both) is what ``course.grading_rules
+.apply_grading_rules`` gives ``GenerateFeedback`` (so plain ``nbgrader generate_feedback`` is safe
+with ``nbgrader_config.py``), and what ``course feedback`` uses whatever the course's configuration
+says. ``course feedback`` also removes the one script the feedback template loads from the network
+(MathJax), so its pages are self-contained.
 """
 
+import base64
+import binascii
 import copy
+import json
 import os
+import re
 
+import nh3
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat import NotebookNode
+from nbformat.v4 import new_output
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 NOTE = "# (hidden tests ran here; their result is shown below)"
+AFTER_HIDDEN = (
+    "(The output of this cell is not shown in the feedback: the cell ran after hidden tests. "
+    "Run your notebook to see it.)"
+)
+QUOTES_HIDDEN = "(output not shown: it quoted the hidden tests)"
+MESSAGE_HIDDEN = "the test failed (its message is not shown: it quoted the hidden tests)"
+JS_NOTE = "(a JavaScript output is not shown in the feedback)"
+WIDGET_NOTE = "(an interactive widget is not shown in the feedback)"
+RECORDS = ".course"  # where ``course autograde`` keeps its records (course.autograde.RECORDS)
 
 
 def strip_hidden(source: str) -> str:
@@ -36,26 +68,275 @@ def strip_hidden(source: str) -> str:
     return "\n".join(out)
 
 
+def hidden_lines(source: str) -> list[str]:
+    """The lines of ``source`` inside hidden-test regions, stripped, that are long enough to
+    recognise in an output (short ones, such as ``x = 1``, would match honest outputs)."""
+    out, hidden = [], False
+    for line in source.splitlines():
+        if BEGIN in line:
+            hidden = True
+        elif END in line:
+            hidden = False
+        elif hidden and len(line.strip()) >= 12 and not line.strip().startswith("#"):
+            out.append(line.strip())
+    return out
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def quotes_hidden(text: str, lines: list[str]) -> bool:
+    """True if ``text`` contains one of the hidden ``lines`` (whitespace runs ignored)."""
+    text = _squeeze(text)
+    return any(_squeeze(line) in text for line in lines)
+
+
 def is_test_cell(cell: NotebookNode) -> bool:
     """True for an autograded test cell."""
     return cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade", False)
 
 
+def _output_text(out: dict) -> str:
+    """Everything an output would show, as one string (to look for hidden lines in it)."""
+    parts = [out.get("text", ""), out.get("ename", ""), out.get("evalue", "")]
+    parts += list(out.get("traceback", []))
+    for value in out.get("data", {}).values():
+        parts.append(value if isinstance(value, str) else json.dumps(value))
+    return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
+
+
+def _note(text: str, name: str = "stdout") -> NotebookNode:
+    return new_output("stream", name=name, text=text)
+
+
 class HideHiddenTests(NbGraderPreprocessor):
-    """Remove hidden tests (and tracebacks that quote them) from the notebook, keep outcomes."""
+    """Remove hidden tests and everything that could quote them from the notebook; show each
+    test's verdict from the grader's record (the score and the message), never from what the
+    learner's kernel printed."""
+
+    def preprocess(self, nb, resources):
+        hidden = [line for c in nb.cells for line in hidden_lines(c.source)]
+        ran = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and BEGIN in c.source]
+        first = ran[0] if ran else len(nb.cells)
+        record = self._record(resources)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                if is_test_cell(cell):
+                    cell.outputs = self._verdict(cell, record, hidden)
+                elif i >= first:
+                    cell.outputs = [_note(AFTER_HIDDEN)] if cell.get("outputs") else []
+                else:
+                    cell.outputs = [
+                        o if not quotes_hidden(_output_text(o), hidden) else _note(QUOTES_HIDDEN)
+                        for o in cell.get("outputs", [])
+                    ]
+            if BEGIN in cell.source:  # in any cell, as nbgrader's ClearHiddenTests
+                cell.source = strip_hidden(cell.source)
+        return nb, resources
+
+    def _record(self, resources) -> dict:
+        """{grade_id: {"score", "max", "message"}} of this notebook in the grader's record, or {}."""
+        from nbgrader.coursedir import CourseDirectory
+
+        meta = resources.get("nbgrader", {})
+        try:
+            root = CourseDirectory(config=self.config).root
+            path = os.path.join(root, RECORDS, meta["assignment"], f"{meta['student']}.json")
+            with open(path, encoding="utf-8") as fh:
+                return json.load(fh)["tests"].get(meta["notebook"], {})
+        except (KeyError, OSError, ValueError, TypeError, AttributeError):
+            return {}
+
+    def _verdict(self, cell, record, hidden) -> list:
+        """The test cell's outputs: one line saying it passed, or the message of its failure."""
+        meta = cell.metadata.get("nbgrader", {})
+        score, points = meta.get("score"), meta.get("points", 0)
+        rec = record.get(meta.get("grade_id"))
+        if rec is not None and (score is None or rec.get("score") == score):
+            message = str(rec.get("message", ""))
+        else:  # no record, or a stale one: the gradebook's score and the cell's first error
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            message = (
+                f"{errors[0].get('ename', 'Error')}: {errors[0].get('evalue', '')}".strip().rstrip(":")
+                if errors
+                else "passed"
+                if score is not None and points and score >= points
+                else "the test failed"
+            )
+        message = message[:300]
+        if quotes_hidden(message, hidden):
+            message = MESSAGE_HIDDEN
+        if message == "passed":
+            return [_note("passed")]
+        return [new_output("error", ename="TestFailed", evalue=message, traceback=[message])]
+
+
+# --- making what the learner wrote inert -------------------------------------------------------
+_IMAGE_DATA = re.compile(
+    r"data:image/(png|jpeg|gif|webp|svg\+xml)(;[\w.+=-]+)*;base64,[A-Za-z0-9+/=\s]*", re.I
+)
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+_LINK = re.compile(r"(https?://|mailto:)[^\s]*|#[\w.:-]*", re.I)
+_URL_ATTRIBUTES = {"href", "src", "cite", "longdesc", "action", "formaction", "poster", "srcset", "data"}
+
+
+def _attribute_filter(tag, attribute, value):
+    """nh3's last word on each attribute: images only from data held in the page, links only to
+    http(s), mailto or an anchor, no other URL (nothing is fetched from elsewhere)."""
+    if attribute not in _URL_ATTRIBUTES:
+        return value
+    value = value.strip()
+    if attribute == "src" and tag == "img" and _IMAGE_DATA.fullmatch(value):
+        return value
+    if attribute == "href" and tag == "a" and _LINK.fullmatch(value):
+        return value
+    return None
+
+
+def sanitize_html(html: str) -> str:
+    """``html`` with only inert markup left: no script, style, event handler, form, frame, or
+    resource loaded from anywhere but the page itself."""
+    return nh3.clean(
+        html,
+        url_schemes={"http", "https", "mailto", "data"},
+        attribute_filter=_attribute_filter,
+    )
+
+
+def markdown_to_safe_html(source: str, attachments: dict | None = None) -> str:
+    """A markdown text rendered as nbconvert renders it (attachments and math included), then
+    sanitised."""
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    renderer = IPythonRenderer(escape=False, attachments=attachments or {}, anchor_link_text="¶")
+    return sanitize_html(MarkdownWithMath(renderer=renderer).render(source))
+
+
+def _markdown_passthrough(html: str) -> str:
+    """Markdown that nbconvert's ``markdown2html`` turns back into exactly ``html`` (one HTML
+    block on one line: newlines as character references), or the text escaped in a ``<pre>`` if
+    the round trip does not hold."""
+    import html as html_module
+
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    block = "<div>" + html.replace("\r", "").replace("\n", "&#10;") + "</div>"
+    renderer = IPythonRenderer(escape=False, anchor_link_text="¶")
+    if MarkdownWithMath(renderer=renderer).render(block).strip() == block:
+        return block
+    return "<pre>" + html_module.escape(html).replace("\n", "&#10;") + "</pre>"
+
+
+def _base64_ok(data) -> bool:
+    if not isinstance(data, str) or not _BASE64.fullmatch(data):
+        return False
+    try:
+        base64.b64decode(re.sub(r"\s", "", data), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else "".join(value) if isinstance(value, list) else str(value)
+
+
+def safe_bundle(data: dict, metadata: dict) -> tuple[dict, dict]:
+    """A display bundle (mimetype -> data) and its metadata made inert, for nbconvert's HTML."""
+    out, meta = {}, {}
+    if "text/plain" in data:
+        out["text/plain"] = _text(data["text/plain"])
+    if "text/latex" in data and "text/plain" not in out:
+        out["text/plain"] = _text(data["text/latex"])  # shown as written, never typeset
+    if "text/html" in data:
+        out["text/html"] = sanitize_html(_text(data["text/html"]))
+    elif "text/markdown" in data:
+        out["text/html"] = markdown_to_safe_html(_text(data["text/markdown"]))
+    elif "image/svg+xml" in data:
+        svg = _text(data["image/svg+xml"]).encode("utf-8")
+        out["text/html"] = sanitize_html(
+            f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg).decode()}" alt="an SVG image">'
+        )
+    for mime in ("image/png", "image/jpeg"):
+        if _base64_ok(data.get(mime)):
+            out[mime] = re.sub(r"\s", "", data[mime])
+            size = {
+                k: v
+                for k, v in (metadata.get(mime) or {}).items()
+                if k in ("width", "height") and isinstance(v, int) and not isinstance(v, bool)
+            }
+            if size:
+                meta[mime] = size
+    if any("javascript" in m or "ecmascript" in m for m in data):
+        out["text/plain"] = JS_NOTE
+        out.pop("text/html", None)
+    elif any("widget-view" in m for m in data):
+        out["text/plain"] = WIDGET_NOTE
+    if not out:
+        out["text/plain"] = "(an output of a kind the feedback does not show)"
+    return out, meta
+
+
+def safe_output(out: dict) -> NotebookNode | None:
+    """An output made inert (None: not shown at all)."""
+    kind = out.get("output_type")
+    if kind == "stream":
+        name = out.get("name") if out.get("name") in ("stdout", "stderr") else "stdout"
+        return new_output("stream", name=name, text=_text(out.get("text", "")))
+    if kind == "error":
+        return new_output(
+            "error",
+            ename=_text(out.get("ename", "Error")),
+            evalue=_text(out.get("evalue", "")),
+            traceback=[_text(line) for line in out.get("traceback", [])],
+        )
+    if kind in ("display_data", "execute_result"):
+        data, meta = safe_bundle(dict(out.get("data", {})), dict(out.get("metadata", {})))
+        node = new_output(kind, data=data, metadata=meta)
+        if kind == "execute_result":
+            node.execution_count = out.get("execution_count")
+        return node
+    return None
+
+
+class SanitizeLearnerContent(NbGraderPreprocessor):
+    """Make every markdown cell, raw cell and output of the notebook inert (see the module)."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata.pop("widgets", None)  # widget state: the page would load a widget manager
+        nb.metadata.pop("title", None)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        if BEGIN in cell.source:  # in any cell, as nbgrader's ClearHiddenTests
-            cell.source = strip_hidden(cell.source)
-        if is_test_cell(cell):
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
+        if cell.cell_type == "markdown":
+            html = markdown_to_safe_html(cell.source, cell.get("attachments"))
+            cell.source = _markdown_passthrough(html)
+            cell.pop("attachments", None)
+        elif cell.cell_type == "raw":
+            cell.source = sanitize_html(cell.source)
+        elif cell.cell_type == "code":
+            cell.outputs = [o for o in map(safe_output, cell.get("outputs", [])) if o is not None]
+        for key in list(cell.metadata):  # only what the templates need to lay the cell out
+            if key not in ("nbgrader", "tags", "deletable", "editable"):
+                del cell.metadata[key]
+        tags = cell.metadata.get("tags")
+        if tags is not None:
+            cell.metadata["tags"] = [t for t in tags if isinstance(t, str) and re.fullmatch(r"[\w-]+", t)]
         return cell, resources
 
 
-# nbgrader's feedback steps, with HideHiddenTests in place of its ClearHiddenTests.
-PREPROCESSORS = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+# nbgrader's feedback steps, with HideHiddenTests in place of its ClearHiddenTests, then the
+# learner's content made inert.
+PREPROCESSORS = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, SanitizeLearnerContent]
+
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc\s*=\s*['\"]?(https?:)?//[^>]*>\s*</script>", re.I)
+
+
+def self_contained(page: str) -> str:
+    """The feedback page without the scripts its template loads from the network (MathJax):
+    learners' pages fetch nothing; formulas show as their TeX source."""
+    return _REMOTE_SCRIPT.sub("", page)
 
 
 def generate(root: str, assignment: str, students: tuple | list = ()) -> list[str]:
@@ -81,5 +362,12 @@ def generate(root: str, assignment: str, students: tuple | list = ()) -> list[st
         if not res["success"]:
             raise CourseError(f"feedback for {student} failed: {res['error']}")
         folder = course.path("feedback", student, assignment)
-        written += [os.path.join(folder, f) for f in sorted(os.listdir(folder)) if f.endswith(".html")]
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".html"):
+                path = os.path.join(folder, name)
+                with open(path, encoding="utf-8") as fh:
+                    page = fh.read()
+                with open(path, "w", encoding="utf-8") as fh:
+                    fh.write(self_contained(page))
+                written.append(path)
     return written

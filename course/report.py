@@ -4,6 +4,10 @@ Read from the records ``course autograde`` keeps (``.course/<assignment>/<studen
 the grade distribution, the pass rate of each test, the most common feedback messages, the
 grading time per submission, and the flagged submissions with their reasons. Plots are
 matplotlib PNGs embedded in the page, so it is one self-contained file.
+
+Everything in the records may come from a learner (student ids, file names, messages of failed
+tests, flags quoting them): the page escapes all of it, and the plots show it literally (no
+mathtext, no TeX: a message such as ``$\\nosuchcommand$`` is a label like any other).
 """
 
 import base64
@@ -54,8 +58,23 @@ def summarise(records: list[dict]) -> dict:
     }
 
 
+# Plot labels are shown as written: learners' text is never parsed as mathtext or TeX.
+LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def _label(text, width=60):
+    """A plot label for a learner's text: one line, at most ``width`` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) < width else text[: width - 3] + "..."
+
+
 def _plots(s):
     use_course_style()
+    with plt.rc_context(LITERAL_TEXT):
+        return _draw(s)
+
+
+def _draw(s):
     figs = {}
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.hist(s["scores"], bins=min(20, max(5, len(set(s["scores"])))), color=PALETTE["blue"])
@@ -63,7 +82,8 @@ def _plots(s):
     figs["grades"] = _png(fig)
     names = list(s["pass_rate"])
     fig, ax = plt.subplots(figsize=(6, 0.4 * len(names) + 1.2))
-    ax.barh(names, [100 * s["pass_rate"][n] for n in names], color=PALETTE["green"])
+    ax.barh(range(len(names)), [100 * s["pass_rate"][n] for n in names], color=PALETTE["green"])
+    ax.set_yticks(range(len(names)), [_label(n) for n in names])
     ax.set(xlabel="% of submissions passing", xlim=(0, 100), title="Pass rate of each test")
     ax.invert_yaxis()
     figs["tests"] = _png(fig)
@@ -73,9 +93,11 @@ def _plots(s):
     ax.set(xlabel="submissions (sorted)", ylabel="seconds", title="Grading time per submission")
     figs["time"] = _png(fig)
     if s["messages"]:
-        labels = [m if len(m) < 60 else m[:57] + "..." for m, _ in s["messages"]]
+        labels = [_label(m) for m, _ in s["messages"]]
         fig, ax = plt.subplots(figsize=(6, 0.4 * len(labels) + 1.2))
-        ax.barh(labels, [n for _, n in s["messages"]], color=PALETTE["vermillion"])
+        # positions, not the labels themselves: two messages that shorten alike stay two bars
+        ax.barh(range(len(labels)), [n for _, n in s["messages"]], color=PALETTE["vermillion"])
+        ax.set_yticks(range(len(labels)), labels)
         ax.set(xlabel="failed tests with this message", title="Most common feedback messages")
         ax.invert_yaxis()
         figs["messages"] = _png(fig)
