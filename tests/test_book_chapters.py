@@ -110,3 +110,13 @@ def test_built_page_is_small_and_fully_rendered(name):
     wanted = source(name).count("{glue:text}")
     assert pasted == wanted, f"{name}: {wanted} numbers pasted in the source, {pasted} rendered"
     assert text.count('class="dropdown admonition"') >= 3, f"{name}: self-check answers not folded"
+
+
+def test_chapters_speak_of_one_digit_classifier():
+    """Chapters 1 and 3 point ahead to chapter 8's classifier: every `MLP([64, H, 10])` they write,
+    in prose or code, is the one chapter 8 trains."""
+    pattern = r"MLP\(\[64, \d+, 10\]\)"
+    trained = set(re.findall(pattern, source("08_digits")))
+    assert len(trained) == 1, trained
+    for name in ("01_backprop", "03_forward"):
+        assert set(re.findall(pattern, source(name))) == trained, name
