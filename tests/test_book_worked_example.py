@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import pytest
-from booksite import BOOK, require_book
+from booksite import BOOK, require_book, widget_state
 from bs4 import BeautifulSoup
 
 from bookkit import worked_example as wx
@@ -110,3 +110,17 @@ def test_the_prose_quotes_the_same_output_and_loss():
     assert f"where we wanted 1, and the loss is {wx.fmt(e['L'])}" in text
     match = re.search(r"The network answers .{0,40}?(-?\d\.\d{4}) where we wanted 1", text)
     assert match and match.group(1) == wx.fmt(e["y[0,0]"])
+
+
+@pytest.mark.book
+def test_the_step_slider_counts_as_the_panels_do():
+    """The walk through the worked example numbers its steps 1 to 6, on the slider as in the
+    panels' titles."""
+    require_book()
+    models = widget_state((BOOK / PAGE).read_text(encoding="utf-8")).values()
+    (slider,) = [
+        m["state"]
+        for m in models
+        if m["state"].get("description") == "step" and m["model_name"] == "SelectionSliderModel"
+    ]
+    assert slider["_options_labels"] == [str(k) for k in range(1, 7)]
