@@ -94,6 +94,11 @@ class Unchecked(str):
     failed probe (a test's points never rest on the notebook's own verdict alone)."""
 
 
+class NotReached(Unchecked):
+    """An ``Unchecked`` probe that was never called, because an earlier one stopped the kernel or
+    the kernel died before the first (the grader may try it again in a fresh kernel)."""
+
+
 class RngSeed(int):
     """An argument the kernel receives as ``numpy.random.default_rng(seed)``."""
 
@@ -445,11 +450,12 @@ def _judge(dir_fd, specs, inputs, why):
         state = status.get(i)
         if state is None:
             if culprit:
-                verdicts[i] = Unchecked(
+                verdicts[i] = NotReached(
                     f"{name}: never called, because the check of {culprit} stopped the kernel"
                 )
             else:
-                verdicts[i] = Unchecked(f"{name}: the check never reported ({why or 'its status was lost'})")
+                kind = NotReached if not status else Unchecked  # no check started: worth another kernel
+                verdicts[i] = kind(f"{name}: the check never reported ({why or 'its status was lost'})")
             continue
         if state == "running":
             verdicts[i] = Unchecked(f"{name}: the call did not return ({why or 'the kernel stopped'})")

@@ -336,13 +336,26 @@ class SandboxedExecute(Execute):
         """{index: verdict} of the outside checks, run in the kernel after the notebook; in a
         fresh kernel where the notebook's cells are run again if the notebook's kernel stopped."""
         if self._stop_reason is not None or kernel.exit_status() is not None:
-            return self._replay_and_probe(specs, nb, path, f"the notebook's kernel stopped: {self._death()}")
-        return self._probe_kernel(specs, kernel)
+            verdicts = self._replay_and_probe(
+                specs, nb, path, f"the notebook's kernel stopped: {self._death()}"
+            )
+        else:
+            verdicts = self._probe_kernel(specs, kernel)
+        for _ in range(2):  # checks an earlier one kept from running get a fresh kernel (twice at most)
+            rest = [i for i, v in verdicts.items() if isinstance(v, probes.NotReached)]
+            if not rest:
+                break
+            again = self._replay_and_probe(
+                [specs[i] for i in rest], nb, path, "an earlier check stopped the kernel"
+            )
+            verdicts.update({rest[k]: v for k, v in again.items()})
+        return verdicts
 
     def _replay_and_probe(self, specs, nb, path, why):
-        """The notebook's kernel is gone: run its code cells (not the tests) again, up to the one
-        that stopped it, in a fresh kernel, and probe there. If that cannot be done, every probe
-        is ``Unchecked`` (its tests score 0), never left to the notebook's own verdict."""
+        """The notebook's kernel is gone: run its code cells (not the tests, not those that failed)
+        again, up to the one that stopped it, in a fresh kernel, and probe there. If that cannot be
+        done, every probe is ``Unchecked`` (its tests score 0), never left to the notebook's own
+        verdict."""
 
         def unchecked(more):
             return {
@@ -362,8 +375,8 @@ class SandboxedExecute(Execute):
                 enames = {o.get("ename") for o in cell.get("outputs", [])}
                 if enames & {"KernelStopped", "NotRun"}:
                     break  # the cell that stopped the kernel, and those after it
-                if enames & {"KeyboardInterrupt", "CellTimeoutError"}:
-                    continue
+                if enames - {None}:
+                    continue  # a cell that failed (timed out, ran out of memory...) is not run again
                 msg_id = self.kc.execute(cell.source, silent=True, store_history=False)
                 if self.wait_for_reply(msg_id) is None or kernel.exit_status() is not None:
                     return unchecked("running the notebook again to check it stopped too")

@@ -25,6 +25,18 @@ def kills_kernel_when_probed(root, s, ctx):
     )
 
 
+def sigmoid_exits_when_probed(root, s, ctx):
+    # the first function checked ends the kernel; the honest neuron after it is checked all the same
+    _answers(
+        root,
+        s,
+        sigmoid=(
+            "import os\ndef sigmoid(z):\n    if np.shape(z) == (9,):\n        os._exit(0)\n"
+            "    return 1.0 / (1.0 + np.exp(-z))"
+        ),
+    )
+
+
 def sleeps_when_probed(root, s, ctx):
     _answers(root, s, neuron="import time\n" + _neuron_when_probed("time.sleep(10**6)"))
 
@@ -119,6 +131,15 @@ ENTRIES = [
         "scores 0, flagged as a check that could not run.",
         kills_kernel_when_probed,
         NEURON_ZERO,
+        {"unchecked"},
+    ),
+    Bad(
+        "sigmoid_exits_when_probed",
+        "The sigmoid ends the kernel only when the outside check calls it (on shape (9,)): test_sigmoid "
+        "scores 0, flagged as unchecked; the neuron's check, which the dead kernel kept from running, "
+        "runs in a fresh kernel (the notebook run again), so the honest neuron keeps its 3 points.",
+        sigmoid_exits_when_probed,
+        {"test_sigmoid": 0.0, "test_neuron": 3.0},
         {"unchecked"},
     ),
     Bad(
