@@ -412,9 +412,9 @@ class SandboxedExecute(Execute):
         try:
             msg_id = self.kc.execute(probes.kernel_code(inside), silent=True, store_history=False)
             if self.wait_for_reply(msg_id) is None:
-                why = f"it did not return within {self.timeout} s and was stopped"
+                why = f"no answer within the cell time limit of {self.timeout} s; it was stopped"
         except CellTimeoutError:
-            why = f"it did not return within {self.timeout} s and was stopped"
+            why = f"no answer within the cell time limit of {self.timeout} s; it was stopped"
         except DeadKernelError:
             pass
         except Exception as exc:  # a stuck or dying kernel: what it saved is still judged
