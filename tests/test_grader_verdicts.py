@@ -161,3 +161,57 @@ def test_a_forward_pass_through_a_helper_passes_the_mlp_probe(tmp_path):
     ns = namespace_of(source("a2_forward"))
     exec(A2_FORWARD, ns)
     assert probe(ns, "a2_forward", tmp_path) == {}
+
+
+A4_BACKWARD = """
+_Base = Value
+
+
+class Value(_Base):
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            v, done = stack.pop()
+            if done:
+                order.append(v)
+            elif id(v) not in seen:
+                seen.add(id(v))
+                stack.append((v, True))
+                stack.extend((child, False) for child in v._prev)
+        self.grad = 1.0
+        for v in order[::-1]:
+            v._backward()
+"""
+
+A5_BACKWARD = """
+class MLP(nanoprop.MLP):
+    def backward(self, dscores, caches):
+        grads, dout = {}, dscores
+        layers = list(enumerate(caches, start=1))
+        while layers:
+            i, (affine_cache, act_cache) = layers.pop()
+            if act_cache is not None:
+                dout = ACTIVATION_LAYERS[self.activation][1](dout, act_cache)
+            dout, dW, db = affine_backward(dout, affine_cache)
+            grads.update({"W%d" % i: dW, "b%d" % i: db})
+        return grads
+"""
+
+
+@pytest.mark.parametrize(
+    "assignment,code", [("a4_autograd", A4_BACKWARD), ("a5_backprop", A5_BACKWARD)], ids=["a4", "a5"]
+)
+def test_an_iterative_backward_passes_the_probes(assignment, code, tmp_path):
+    ns = namespace_of(source(assignment))
+    exec(code, ns)
+    assert probe(ns, assignment, tmp_path) == {}
+
+
+def test_only_the_given_class_header_is_forgiven():
+    from course.probes import mentions_reference
+    from course.worker import _without_given_header
+
+    given = "# my network\nclass MLP(nanoprop.MLP):\n    def forward(self, X):\n        return X"
+    assert not mentions_reference(_without_given_header(given))
+    assert mentions_reference(_without_given_header("class Helper(nanoprop.Value):\n    pass"))
+    assert mentions_reference(_without_given_header(given + "\n    f = nanoprop.MLP.forward"))
