@@ -299,6 +299,7 @@ def merge(course: Course, result: Result) -> None:
     dest = course.path("autograded", result.student, result.assignment)
     staging = dest + ".incoming"
     remove_tree(staging)  # (any depth and modes; raises if something resists)
+    os.makedirs(staging)  # also when nothing could be graded: then it is known as graded
     for rel, (data, mode) in result.files.items():
         path = os.path.join(staging, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -306,8 +307,7 @@ def merge(course: Course, result: Result) -> None:
             fh.write(data)
         os.chmod(path, mode)
     remove_tree(dest)
-    if os.path.isdir(staging):
-        os.rename(staging, dest)
+    os.rename(staging, dest)
 
 
 def write_record(course: Course, result: Result, fingerprint: str) -> None:
