@@ -10,9 +10,11 @@ written by ``course autograde``; the gradebook's score and the cell's first erro
 record), not from what the kernel printed while the test ran: a learner's hook (IPython's
 ``pre_run_cell``, an input transformer, ``sys.displayhook``) could print the test's source there.
 The outputs of every cell run after the first hidden test are left out for the same reason (the
-learner's code could print the sources it saw, ``In`` or ``_ih`` holds them), and any other output
-or message quoting a hidden line is left out too. The outcome (points, pass or fail, the message)
-is kept.
+learner's code could print the sources it saw, ``In`` or ``_ih`` holds them), and so are the rich
+outputs of the cells before it (code run during a hidden test can rewrite them through their
+display id; ``HideHiddenTests.rich_outputs = True`` shows them, sanitised); any other output or
+message quoting a hidden line is left out too. The outcome (points, pass or fail, the message) is
+kept.
 
 ``SanitizeLearnerContent`` makes every cell and output of the notebook inert: markdown cells (and
 text/markdown outputs) are rendered and then sanitised with ``nh3``; text/html outputs sanitised;
@@ -40,6 +42,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from traitlets import Bool
 
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 NOTE = "# (hidden tests ran here; their result is shown below)"
@@ -48,6 +51,10 @@ AFTER_HIDDEN = (
     "Run your notebook to see it.)"
 )
 QUOTES_HIDDEN = "(output not shown: it quoted the hidden tests)"
+RICH_NOTE = (
+    "(A rich output (a plot, HTML, a value) is not shown in the feedback: code run later, during "
+    "the hidden tests, could have changed it. Run your notebook to see it.)"
+)
 MESSAGE_HIDDEN = "the test failed (its message is not shown: it quoted the hidden tests)"
 JS_NOTE = "(a JavaScript output is not shown in the feedback)"
 WIDGET_NOTE = "(an interactive widget is not shown in the feedback)"
@@ -115,6 +122,13 @@ class HideHiddenTests(NbGraderPreprocessor):
     test's verdict from the grader's record (the score and the message), never from what the
     learner's kernel printed."""
 
+    rich_outputs = Bool(
+        False,
+        help="Show the rich outputs (plots, HTML, values) of cells run before the first hidden "
+        "test, sanitised. Off by default: code running during a hidden test can replace them "
+        "(update_display_data with their display id) with what it saw there.",
+    ).tag(config=True)
+
     def preprocess(self, nb, resources):
         hidden = [line for c in nb.cells for line in hidden_lines(c.source)]
         ran = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and BEGIN in c.source]
@@ -127,13 +141,25 @@ class HideHiddenTests(NbGraderPreprocessor):
                 elif i >= first:
                     cell.outputs = [_note(AFTER_HIDDEN)] if cell.get("outputs") else []
                 else:
-                    cell.outputs = [
-                        o if not quotes_hidden(_output_text(o), hidden) else _note(QUOTES_HIDDEN)
-                        for o in cell.get("outputs", [])
-                    ]
+                    cell.outputs = self._before_hidden(cell.get("outputs", []), hidden)
             if BEGIN in cell.source:  # in any cell, as nbgrader's ClearHiddenTests
                 cell.source = strip_hidden(cell.source)
         return nb, resources
+
+    def _before_hidden(self, outputs, hidden) -> list:
+        """The outputs of a cell run before any hidden test: streams and errors as they are (no
+        later cell can change them), rich outputs only if ``rich_outputs`` (a later cell can
+        replace them: ``update_display_data`` with their display id), nothing quoting a hidden line."""
+        out = []
+        for o in outputs:
+            if o.get("output_type") in ("display_data", "execute_result") and not self.rich_outputs:
+                o = _note(RICH_NOTE)
+                if out and out[-1] == o:
+                    continue
+            elif quotes_hidden(_output_text(o), hidden):
+                o = _note(QUOTES_HIDDEN)
+            out.append(o)
+        return out
 
     def _record(self, resources) -> dict:
         """{grade_id: {"score", "max", "message"}} of this notebook in the grader's record, or {}."""
@@ -295,9 +321,36 @@ def safe_output(out: dict) -> NotebookNode | None:
         data, meta = safe_bundle(dict(out.get("data", {})), dict(out.get("metadata", {})))
         node = new_output(kind, data=data, metadata=meta)
         if kind == "execute_result":
-            node.execution_count = out.get("execution_count")
+            node.execution_count = _count(out.get("execution_count"))
         return node
     return None
+
+
+_GRADE_ID = re.compile(r"[A-Za-z0-9_-]+")
+_LEXERS = {"ipython3", "ipython", "python", "python3"}
+
+
+def _count(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def safe_nbgrader_metadata(meta) -> dict | None:
+    """A cell's nbgrader metadata with only what the feedback template reads, each of its type
+    (the template writes ``grade_id`` into links unescaped; ``comment`` goes through markdown)."""
+    if not isinstance(meta, dict) or not _GRADE_ID.fullmatch(str(meta.get("grade_id", ""))):
+        return None
+    out = {"grade_id": meta["grade_id"]}
+    for key in ("grade", "solution", "locked", "task"):
+        if key in meta:
+            out[key] = bool(meta[key])
+    for key in ("points", "score", "schema_version"):
+        if isinstance(meta.get(key), int | float) and not isinstance(meta.get(key), bool):
+            out[key] = meta[key]
+    if isinstance(meta.get("comment"), str):
+        out["comment"] = _markdown_passthrough(markdown_to_safe_html(meta["comment"]))
+    elif meta.get("comment") is None and "comment" in meta:
+        out["comment"] = None
+    return out
 
 
 class SanitizeLearnerContent(NbGraderPreprocessor):
@@ -306,6 +359,12 @@ class SanitizeLearnerContent(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         nb.metadata.pop("widgets", None)  # widget state: the page would load a widget manager
         nb.metadata.pop("title", None)
+        info = nb.metadata.get("language_info") or {}
+        lexer = info.get("pygments_lexer") if isinstance(info, dict) else None
+        nb.metadata["language_info"] = {
+            "name": "python",
+            "pygments_lexer": lexer if lexer in _LEXERS else "ipython3",
+        }
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -317,9 +376,16 @@ class SanitizeLearnerContent(NbGraderPreprocessor):
             cell.source = sanitize_html(cell.source)
         elif cell.cell_type == "code":
             cell.outputs = [o for o in map(safe_output, cell.get("outputs", [])) if o is not None]
+            cell.execution_count = _count(cell.get("execution_count"))
         for key in list(cell.metadata):  # only what the templates need to lay the cell out
             if key not in ("nbgrader", "tags", "deletable", "editable"):
                 del cell.metadata[key]
+        if "nbgrader" in cell.metadata:
+            meta = safe_nbgrader_metadata(cell.metadata["nbgrader"])
+            if meta is None:
+                del cell.metadata["nbgrader"]
+            else:
+                cell.metadata["nbgrader"] = meta
         tags = cell.metadata.get("tags")
         if tags is not None:
             cell.metadata["tags"] = [t for t in tags if isinstance(t, str) and re.fullmatch(r"[\w-]+", t)]

@@ -202,6 +202,37 @@ def test_markdown_cells_render_to_what_was_sanitised(markdown):
     assert rendered.strip() == passthrough and live_markup(rendered) == []
 
 
+def test_cells_and_metadata_become_inert():
+    markdown = nbformat.v4.new_markdown_cell("![a](attachment:a.png) <script>x()</script> **kept**")
+    markdown.attachments = {"a.png": {"image/png": 'AAAA" onerror="alert(1)'}}
+    markdown.metadata.update(tags=["ok", "<b>bad"], jupyter={"source_hidden": True}, anything="<script>")
+    raw = nbformat.v4.new_raw_cell("<script>x()</script><i>raw</i>")
+    raw.metadata["raw_mimetype"] = "text/html"
+    code = nbformat.v4.new_code_cell("x")
+    code.metadata["nbgrader"] = {"grade_id": 'a" onclick="x', "solution": True}
+    test = nbformat.v4.new_code_cell("y")
+    test.metadata["nbgrader"] = {
+        "grade_id": "t1",
+        "grade": "yes",
+        "points": 2,
+        "comment": "**c** <script>c()</script>",
+    }
+    nb = nbformat.v4.new_notebook(cells=[markdown, raw, code, test])
+    code.execution_count = "<img src=x onerror=alert(1)>"  # what a tampered kernel could report
+    nb.metadata.update(widgets={"state": 1}, title="<script>", language_info={"pygments_lexer": "<x>"})
+    nb, _ = feedback.SanitizeLearnerContent().preprocess(nb, {})
+    assert "widgets" not in nb.metadata and "title" not in nb.metadata
+    assert nb.metadata.language_info == {"name": "python", "pygments_lexer": "ipython3"}
+    assert "attachments" not in nb.cells[0] and "<strong>kept</strong>" in nb.cells[0].source
+    assert live_markup(nb.cells[0].source) == [] and "onerror" not in nb.cells[0].source
+    assert dict(nb.cells[0].metadata) == {"tags": ["ok"]}
+    assert nb.cells[1].source == "<i>raw</i>"
+    assert nb.cells[2].execution_count is None and "nbgrader" not in nb.cells[2].metadata
+    meta = nb.cells[3].metadata.nbgrader
+    assert meta["grade"] is True and meta["points"] == 2 and "<strong>c</strong>" in meta["comment"]
+    assert "script" not in meta["comment"]
+
+
 # --- hidden tests, from the grader's record ---------------------------------------------------------
 def _test_cell(source, grade_id, points, outputs):
     cell = nbformat.v4.new_code_cell(source)
@@ -215,7 +246,11 @@ def test_test_cells_show_the_recorded_verdict_and_nothing_after_hidden_tests_run
 
     leak = nbformat.v4.new_output("stream", name="stdout", text=fx.TEST_NEURON)
     before = nbformat.v4.new_code_cell("print('mine')")
-    before.outputs = [nbformat.v4.new_output("stream", name="stdout", text="mine\n")]
+    before.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="mine\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "rewritten later"}),
+        nbformat.v4.new_output("display_data", data={"text/plain": "rewritten later too"}),
+    ]
     quoting = nbformat.v4.new_code_cell("print(secret)")
     quoting.outputs = [
         nbformat.v4.new_output(
@@ -230,6 +265,7 @@ def test_test_cells_show_the_recorded_verdict_and_nothing_after_hidden_tests_run
     )
     after = nbformat.v4.new_code_cell("print(In)")
     after.outputs = [nbformat.v4.new_output("stream", name="stdout", text=str([fx.TEST_NEURON]))]
+    untouched = nbformat.from_dict(json.loads(json.dumps(before)))
     nb = nbformat.v4.new_notebook(cells=[before, quoting, test, after])
     folder = tmp_path / feedback.RECORDS / fx.ASSIGNMENT
     folder.mkdir(parents=True)
@@ -241,7 +277,13 @@ def test_test_cells_show_the_recorded_verdict_and_nothing_after_hidden_tests_run
     nb, _ = feedback.HideHiddenTests(config=config).preprocess(nb, resources)
     shown = json.dumps([c.outputs for c in nb.cells]) + json.dumps([c.source for c in nb.cells])
     assert "reference_neuron" not in shown and "default_rng" not in shown
-    assert nb.cells[0].outputs[0]["text"] == "mine\n"
+    assert [o["text"] for o in nb.cells[0].outputs] == ["mine\n", feedback.RICH_NOTE]
+    config.HideHiddenTests.rich_outputs = True  # the instructor's choice: shown (and sanitised later)
+    kept = feedback.HideHiddenTests(config=config).preprocess(
+        nbformat.v4.new_notebook(cells=[untouched]), resources
+    )
+    assert [o["output_type"] for o in kept[0].cells[0].outputs] == ["stream", "display_data", "display_data"]
+    config.HideHiddenTests.rich_outputs = False
     assert nb.cells[1].outputs[0]["text"] == feedback.QUOTES_HIDDEN
     assert [o["evalue"] for o in nb.cells[2].outputs] == ["AssertionError: as recorded"]
     assert nb.cells[3].outputs[0]["text"] == feedback.AFTER_HIDDEN
@@ -281,6 +323,12 @@ def _grade_hostile_class(base):
     fx.copy_course(root, plain)
     shutil.rmtree(plain / "feedback")
     fx.nbgrader_cmd(plain, "generate_feedback", fx.ASSIGNMENT, "--force")
+    rich = base / "rich"  # course feedback with the rich outputs of early cells shown, sanitised
+    fx.copy_course(root, rich)
+    shutil.rmtree(rich / "feedback")
+    with open(rich / "nbgrader_config.py", "a") as fh:
+        fh.write("c.HideHiddenTests.rich_outputs = True\n")
+    feedback.generate(rich, fx.ASSIGNMENT, [b.student for b in ENTRIES if b.rich_must_show])
     return {"graded": sorted(summary.graded), "failed": summary.failed}
 
 
@@ -297,7 +345,7 @@ def feedback_page(root, student):
 
 
 @pytest.mark.parametrize("bad", ENTRIES, ids=[b.name for b in ENTRIES])
-@pytest.mark.parametrize("way", ["course", "plain"])
+@pytest.mark.parametrize("way", ["course", "plain", "rich"])
 @pytest.mark.grading
 @pytest.mark.slow
 @pytest.mark.xdist_group("grader_rendering")
@@ -307,6 +355,8 @@ def test_feedback_is_inert_and_hides_the_hidden_tests(hostile_class, bad, way):
     records = {r["student"]: r for r in load_records(Course(base / "course"), fx.ASSIGNMENT)}
     got = {g: t["score"] for g, t in records[bad.student]["tests"][fx.NOTEBOOK].items()}
     assert got == bad.scores, bad.what
+    if way == "rich" and not bad.rich_must_show:
+        pytest.skip("rich outputs shown only for the entries about them")
     page = feedback_page(base / way, bad.student)
     if way == "plain":  # nbgrader's template loads MathJax from its CDN; course feedback removes it
         assert "cdnjs.cloudflare.com/ajax/libs/mathjax" in page
@@ -315,7 +365,7 @@ def test_feedback_is_inert_and_hides_the_hidden_tests(hostile_class, bad, way):
     for text in hostile.HIDDEN + tuple(bad.feedback_must_not_contain):
         assert text not in page, f"{bad.name}: {text!r} in the feedback"
     shown = visible_text(page)
-    for text in bad.feedback_must_show:
+    for text in bad.rich_must_show if way == "rich" else bad.feedback_must_show:
         assert text in shown, f"{bad.name}: {text!r} not shown"
     assert "Score:" in shown
 
@@ -401,6 +451,7 @@ def test_report_and_feedback_run_nothing_in_chromium(hostile_class, tmp_path):
     base, _ = hostile_class
     site_root = tmp_path / "site"  # what the instructor would open, and what learners receive
     shutil.copytree(base / "course" / "feedback", site_root / "feedback")
+    shutil.copytree(base / "rich" / "feedback", site_root / "rich")
     shutil.copy(base / "course" / "report.html", site_root / "report.html")
     (site_root / "control.html").write_text(CONTROL)
     problems = []
@@ -419,6 +470,11 @@ def test_report_and_feedback_run_nothing_in_chromium(hostile_class, tmp_path):
                 urllib.parse.quote(p) for p in ("feedback", bad.student, fx.ASSIGNMENT, "f1_neuron.html")
             )
             pages[path] = (fx.NOTEBOOK, bad.feedback_must_show)
+            if bad.rich_must_show:
+                path = "/".join(
+                    urllib.parse.quote(p) for p in ("rich", bad.student, fx.ASSIGNMENT, "f1_neuron.html")
+                )
+                pages[path] = (fx.NOTEBOOK, bad.rich_must_show)
         for path, (title, literal) in pages.items():
             seen = visitor.visit(path)
             if seen["pwned"] is not None or seen["title"] != title or seen["navigated"]:

@@ -29,11 +29,13 @@ from .catalogue import CORRECT, FULL, NEURON_ZERO, WRONG_NEURON, Bad, _answers, 
 class RenderBad(Bad):
     """A ``Bad`` that also says what text its feedback page must not contain anywhere
     (``feedback_must_not_contain``, checked in the HTML) and which of the learner's text it must
-    still show, literally (``feedback_must_show``, checked in the page's visible text). Every page
-    is also checked for live markup: scripts, event handlers, frames, outside addresses."""
+    still show, literally (``feedback_must_show``, checked in the page's visible text; with
+    ``rich_outputs`` on, ``rich_must_show`` too). Every page is also checked for live markup:
+    scripts, event handlers, frames, outside addresses."""
 
     feedback_must_not_contain: tuple = ()
     feedback_must_show: tuple = ()
+    rich_must_show: tuple = ()  # shown with ``HideHiddenTests.rich_outputs = True``
 
 
 # What must never reach a learner: the hidden lines of the fixture's tests.
@@ -147,6 +149,16 @@ def display_hook(root, s, ctx):
     _answers(root, s, neuron=code)
 
 
+def display_update(root, s, ctx):
+    code = (
+        "from IPython.display import display, update_display\n"
+        "display({'text/plain': 'placeholder'}, raw=True, display_id='leak')\n"
+        "get_ipython().events.register('pre_run_cell', lambda info: update_display(\n"
+        "    {'text/plain': info.raw_cell[::-1]}, raw=True, display_id='leak'))\n"
+    )
+    _answers(root, s, sigmoid=code + CORRECT["sigmoid"])
+
+
 def history_printed(root, s, ctx):
     _answers(root, s, neuron=CORRECT["neuron"] + "\nprint(In)\nprint(repr(_ih)[::-1])")
 
@@ -199,7 +211,8 @@ ENTRIES = [
         html_rich_outputs,
         FULL,
         feedback_must_not_contain=("isolated-iframe", "<link"),
-        feedback_must_show=("RICH-HTML", "RICH-MARKDOWN", "a JavaScript output is not shown"),
+        feedback_must_show=("A rich output (a plot, HTML, a value) is not shown",),
+        rich_must_show=("RICH-HTML", "RICH-MARKDOWN", "ISOLATED", "a JavaScript output is not shown"),
     ),
     RenderBad(
         "script_in_error_message",
@@ -256,6 +269,15 @@ ENTRIES = [
         display_hook,
         FULL,
         feedback_must_not_contain=HIDDEN,
+    ),
+    RenderBad(
+        "display_update",
+        "An early cell shows a placeholder with a display id; a pre_run_cell hook replaces it with "
+        "each later cell's source, reversed (update_display_data reaches back to the early cell): "
+        "full marks; rich outputs are not in the feedback unless the instructor asks for them.",
+        display_update,
+        FULL,
+        feedback_must_not_contain=HIDDEN + ("STSET NEDDIH", "noruen_ecnerefer"),
     ),
     RenderBad(
         "history_printed",
