@@ -41,6 +41,17 @@ def sleeps_when_probed(root, s, ctx):
     _answers(root, s, neuron="import time\n" + _neuron_when_probed("time.sleep(10**6)"))
 
 
+def erases_the_status(root, s, ctx):
+    # when checked, the neuron deletes the grader's record of which check was running, then ends
+    # the kernel: nothing says who stopped it, so no check stands
+    _answers(
+        root,
+        s,
+        neuron="import glob, os\n"
+        + _neuron_when_probed("[os.remove(f) for f in glob.glob('.probe-*/status.json')]; os._exit(0)"),
+    )
+
+
 def exits_after_the_tests(root, s, ctx):
     # a wrong sigmoid passing its own test with a patched allclose, then the kernel ended before
     # the grader can call it: the grader runs the notebook again to check it
@@ -148,6 +159,15 @@ ENTRIES = [
         "limit; test_neuron scores 0, flagged as a check that could not run.",
         sleeps_when_probed,
         NEURON_ZERO,
+        {"unchecked"},
+    ),
+    Bad(
+        "erases_the_status",
+        "The neuron, when the outside check calls it, deletes the grader's status file and ends the "
+        "kernel: the checks are tried again in fresh kernels (twice), where it does the same; no check "
+        "stands, so both tests score 0 and are flagged as unchecked.",
+        erases_the_status,
+        ZERO,
         {"unchecked"},
     ),
     Bad(
