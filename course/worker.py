@@ -423,7 +423,7 @@ class SandboxedExecute(Execute):
         if self._stop_reason:
             why = self._stop_reason
         elif kernel.exit_status() is not None:
-            why = f"it ended the kernel: {self._death()}"
+            why = "it ended the kernel: " + self._death().replace("the notebook called", "it called")
         verdicts = probes.judge(folder, specs, inputs, why=why)
         if why:
             kernel.kill()  # a call that never returned runs no further (killing empties the folder)
