@@ -8,6 +8,7 @@ or a monkeypatched ``numpy.allclose`` can make any assertion pass. A probe does 
    as a plain float array (no pickles: nothing of the learner's objects crosses over);
 3. the grader computes the same call with ``nanoprop`` in its own process and compares.
 
+A function that changes one of its input arrays in place fails its probe (the notebooks forbid it).
 A probe that fails zeroes the test cells it guards (an error output is added to them, so the
 feedback says why) and flags the submission. So does a probe that cannot run (``Unchecked``: the
 function ended the kernel, never returned, or its result vanished; a probe not reached because an
@@ -305,6 +306,12 @@ def __course_probe(folder):
             if isinstance(_m, str) and _m.split(".")[0] == "nanoprop":
                 _found.add(_n)
         return _found
+    def _arrays(_v):
+        if isinstance(_v, _np.ndarray):
+            return [_v]
+        if isinstance(_v, (tuple, list)):
+            return [_a for _x in _v for _a in _arrays(_x)]
+        return []
     def _run(_i, _spec):
         _name = _spec["function"]
         _args = [_load(_l) for _l in _layouts[_i]]
@@ -356,6 +363,8 @@ def __course_probe(folder):
             if _owner:
                 _c = _spec.get("construct", {})
                 _fn = _types.MethodType(_fn, _cls(*_c.get("args", []), **_c.get("kwargs", {})))
+            _given = _arrays(_args)
+            _before = [_g.copy() for _g in _given]
             _r = _fn(*_args)
             if _spec.get("property") == "minibatches":
                 _rows = []
@@ -373,6 +382,9 @@ def __course_probe(folder):
                 _r = _np.concatenate([_np.array(_p[_k], dtype=float).reshape(-1) for _k in sorted(_p)])
             elif "pick" in _spec:
                 _r = _r[_spec["pick"]]
+            for _g, _b in zip(_given, _before):
+                if not _np.array_equal(_g, _b, equal_nan=True):
+                    return "changed an input array in place (the caller still needs it): compute a new one"
         _a = _np.array(_r, dtype=float, copy=True)
         _np.save(_os.path.join(folder, f"out_{_i}.npy"), _a, allow_pickle=False)
         return "ok"
