@@ -257,3 +257,28 @@ def test_what_a_killed_grader_left_is_swept_and_nothing_in_use(tmp_path):
     finally:
         os.close(fd)
     assert sweep(str(tmp_path), PREFIX) == [] and not in_use.exists() and living.exists()
+
+
+@pytest.mark.skipif(not JAILED, reason="needs the jail and its own user: " + detect().describe())
+def test_a_jail_left_full_still_has_room_for_the_grader():
+    from course.jail.sandbox import Sandbox
+
+    sandbox = Sandbox(Limits(tmp_bytes=64 * 2**20, max_inodes=512), detect())
+    try:
+        fill = (
+            "import os\nn = 0\ntry:\n    while True:\n"
+            "        open(f'/tmp/f{n}', 'wb').write(b'x' * 2**20); n += 1\n"
+            "except OSError as exc:\n    print(exc.errno, n)\n"
+        )
+        cmd = sandbox.wrap([sys.executable, "-c", fill])
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=sandbox.env(), timeout=60)
+        errno_, megabytes = map(int, proc.stdout.split())
+        assert errno_ == 28 and 30 < megabytes < 64, proc  # the cap, less the grader's room
+        with pytest.raises(OSError):
+            (open(os.path.join(sandbox.work, "inputs"), "wb")).write(b"y" * 2**20)
+        sandbox.make_room()
+        with open(os.path.join(sandbox.work, "inputs"), "wb") as fh:
+            fh.write(b"y" * 4 * 2**20)  # the outside checks' inputs, say
+    finally:
+        sandbox.cleanup()
+    assert not os.path.exists(sandbox.root)

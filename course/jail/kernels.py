@@ -304,6 +304,7 @@ class Kernel:
             if os.listdir(self.sandbox.sockets) or os.listdir(self.sandbox.work):
                 # the zygote empties them after every kernel: something resisted
                 raise JailBroken("the jail's folders were not empty after the last kernel")
+            self.sandbox.reserve()  # the room the grader may have used for the last kernel
             jail.kernels += 1
             name = f"kernel{jail.kernels}"
         kernel_id = str(uuid.uuid4())

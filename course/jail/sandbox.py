@@ -49,6 +49,9 @@ UID_LOCKS = "/tmp/course-sandbox-uids"
 OWNER = os.getpid()
 PREFIX = "course-sandbox-"
 MS_NOSUID, MS_NODEV, MNT_DETACH = 2, 4, 2
+# Room kept on a jail's tmpfs for the grader, out of the jail's view (``Sandbox.make_room``).
+RESERVE_BYTES = 16 * 2**20
+RESERVE_FILES = 64
 
 
 @dataclass(frozen=True)
@@ -425,9 +428,31 @@ class Sandbox:
             if self.slot:
                 for d in (self.work, self.sockets, self.home):
                     os.chown(d, self.slot.uid, self.slot.uid)
+            self.reserve()
         except BaseException:
             self.cleanup()
             raise
+
+    def reserve(self) -> None:
+        """Keep room for the grader on the jail's tmpfs (``RESERVE_BYTES`` and ``RESERVE_FILES``),
+        in a folder the jail does not see, so that a learner who fills the jail's disk and leaves
+        it full cannot keep the grader from writing there (``make_room`` frees it)."""
+        path = os.path.join(self.root, "reserve")
+        if not self.support.disk_capped or os.path.isdir(path):
+            return
+        os.mkdir(path, 0o700)
+        fd = os.open(os.path.join(path, "space"), os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, RESERVE_BYTES)
+        finally:
+            os.close(fd)
+        for i in range(RESERVE_FILES - 2):
+            os.close(os.open(os.path.join(path, str(i)), os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600))
+
+    def make_room(self) -> None:
+        """Free the room kept by ``reserve``: call it right before the grader writes into the
+        jail's folders after a learner's code ran (the next kernel's start keeps it again)."""
+        remove_tree(os.path.join(self.root, "reserve"))
 
     @property
     def uid(self) -> int | None:
