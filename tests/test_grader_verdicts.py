@@ -215,3 +215,24 @@ def test_only_the_given_class_header_is_forgiven():
     assert not mentions_reference(_without_given_header(given))
     assert mentions_reference(_without_given_header("class Helper(nanoprop.Value):\n    pass"))
     assert mentions_reference(_without_given_header(given + "\n    f = nanoprop.MLP.forward"))
+
+
+def test_a_check_stopped_by_the_time_limit_leaves_the_later_ones_to_a_fresh_kernel(tmp_path):
+    """The grader interrupts a call past the time limit (KeyboardInterrupt): that call stays
+    "running" (unchecked), the checks after it are ``NotReached`` (tried again elsewhere)."""
+    from course import probes
+
+    specs = SPECS["a1_neuron"]
+    ns = namespace_of(source("a1_neuron"))
+    inputs = probes.prepare(str(tmp_path), specs, seed=4)
+
+    def interrupted(z):
+        raise KeyboardInterrupt
+
+    ns["tanh"] = interrupted
+    exec(probes.kernel_code(str(tmp_path)), ns)
+    verdicts = probes.judge(str(tmp_path), specs, inputs, why="no answer within the cell time limit")
+    running = [s["function"] for s in specs].index("tanh")
+    assert all(verdicts[i] is None for i in range(running))
+    assert type(verdicts[running]) is probes.Unchecked and "time limit" in verdicts[running]
+    assert all(type(verdicts[i]) is probes.NotReached for i in range(running + 1, len(specs)))
