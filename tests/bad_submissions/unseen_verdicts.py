@@ -37,6 +37,17 @@ def sigmoid_exits_when_probed(root, s, ctx):
     )
 
 
+def sigmoid_sleeps_when_probed(root, s, ctx):
+    _answers(
+        root,
+        s,
+        sigmoid=(
+            "import time\ndef sigmoid(z):\n    if np.shape(z) == (9,):\n        time.sleep(10**6)\n"
+            "    return 1.0 / (1.0 + np.exp(-z))"
+        ),
+    )
+
+
 def sleeps_when_probed(root, s, ctx):
     _answers(root, s, neuron="import time\n" + _neuron_when_probed("time.sleep(10**6)"))
 
@@ -150,6 +161,15 @@ ENTRIES = [
         "scores 0, flagged as unchecked; the neuron's check, which the dead kernel kept from running, "
         "runs in a fresh kernel (the notebook run again), so the honest neuron keeps its 3 points.",
         sigmoid_exits_when_probed,
+        {"test_sigmoid": 0.0, "test_neuron": 3.0},
+        {"unchecked"},
+    ),
+    Bad(
+        "sigmoid_sleeps_when_probed",
+        "The sigmoid sleeps forever only when the outside check calls it: interrupted at the cell time "
+        "limit, test_sigmoid scores 0 (flagged unchecked); the honest neuron is checked in a fresh "
+        "kernel and keeps its points.",
+        sigmoid_sleeps_when_probed,
         {"test_sigmoid": 0.0, "test_neuron": 3.0},
         {"unchecked"},
     ),
