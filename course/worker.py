@@ -398,6 +398,7 @@ class SandboxedExecute(Execute):
         folder = os.path.join(kernel.sandbox.work, ".probe-" + os.urandom(6).hex())
         inside = folder.replace(kernel.sandbox.work, JAIL_WORK) if kernel.sandbox.support.bwrap else folder
         try:
+            kernel.sandbox.make_room()  # the room kept on the jail's disk, should the learner have filled it
             inputs = probes.prepare(folder, specs, self.job.probe_seed, owner=kernel.sandbox.uid)
         except OSError as exc:  # the learner's code swapped the folder for a link, say
             self.log.warning("probe inputs could not be written: %s", exc)
