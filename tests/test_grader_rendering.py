@@ -21,6 +21,8 @@ import pytest
 from bad_submissions import catalogue  # noqa: F401  (first: it loads the unseen_* modules)
 from bad_submissions import fixture as fx
 from bad_submissions import unseen_rendering as hostile
+from hypothesis import given
+from hypothesis import strategies as st
 from once import built_once
 
 from course import cli, feedback, report
@@ -33,13 +35,21 @@ OUTSIDE = "evil.example"
 
 
 # --- what counts as live markup ------------------------------------------------------------------
+def _soup(page: str):
+    import warnings
+
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)  # a fragment may look like a URL
+        return BeautifulSoup(page, "html.parser")
+
+
 def live_markup(page: str, allowed_scripts=("text/x-mathjax-config",)) -> list[str]:
     """Everything in an HTML page that could run, fire or load: scripts (but the template's own
     inert MathJax configuration), event-handler attributes, frames, objects, forms, style sheets
     or images from anywhere but the page, javascript: links."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(page, "html.parser")
+    soup = _soup(page)
     found = []
     for tag in soup.find_all(True):
         if tag.name == "script" and (tag.get("src") or tag.get("type") not in allowed_scripts):
@@ -66,9 +76,7 @@ def live_markup(page: str, allowed_scripts=("text/x-mathjax-config",)) -> list[s
 
 
 def visible_text(page: str) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(page, "html.parser")
+    soup = _soup(page)
     for tag in soup(["script", "style"]):
         tag.decompose()
     return soup.get_text()
@@ -159,6 +167,58 @@ def test_sanitised_html_is_inert(html, kept):
     clean = feedback.sanitize_html(html)
     assert live_markup(clean) == [] and OUTSIDE not in clean
     assert kept in clean
+
+
+TOKENS = [
+    "<script>",
+    "</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<a href='",
+    "javascript:alert(1)",
+    "'>",
+    "<iframe src=https://evil.example>",
+    "<style>",
+    "</style>",
+    "<b ",
+    "onclick=alert(1)",
+    ">",
+    "<",
+    '"',
+    "'",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "&lt;",
+    "&#106;avascript:",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<noscript><p title="</noscript>',
+    "<form action=https://evil.example>",
+    "<meta http-equiv=refresh content=0>",
+    "data:text/html,",
+    "<object data=https://evil.example>",
+    "<base href=https://evil.example/>",
+    "text",
+    "\n\n",
+    "`",
+    "*",
+    "[x](",
+    ")",
+    "![i](",
+    "https://evil.example/i.png",
+    "$x^2$",
+    "<img src='data:image/png;base64,AAAA'>",
+]
+
+
+@given(st.lists(st.sampled_from(TOKENS), max_size=25))
+def test_any_mix_of_hostile_pieces_is_inert(pieces):
+    text = "".join(pieces)
+    for html in (feedback.sanitize_html(text), feedback.markdown_to_safe_html(text)):
+        assert live_markup(html) == [], html
+    passthrough = feedback._markdown_passthrough(feedback.markdown_to_safe_html(text))
+    assert live_markup(passthrough) == []
 
 
 def test_rich_outputs_become_inert():
