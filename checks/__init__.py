@@ -31,7 +31,16 @@ from .autograd import (
     check_topological_order,
     compare_engines,
 )
-from .compare import assert_close, assert_result, compare_with_reference, random_array, random_shape, unpack
+from .compare import (
+    assert_close,
+    assert_result,
+    compare_with_reference,
+    random_affine_backward_args,
+    random_array,
+    random_same_shape,
+    random_shape,
+    unpack,
+)
 from .fairness import (
     LAYER_NAMES,
     REFERENCE_MODULES,

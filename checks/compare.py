@@ -210,3 +210,16 @@ def random_array(rng, *shape, low=-3.0, high=3.0):
 
 def random_shape(rng, ndim, low=1, high=6):
     return tuple(int(s) for s in rng.integers(low, high + 1, size=ndim))
+
+
+def random_same_shape(rng, count, max_ndim=2, high=7):
+    """``count`` random arrays of one random shape of 1 to ``max_ndim`` dimensions (e.g. a
+    prediction and its target)."""
+    shape = random_shape(rng, int(rng.integers(1, max_ndim + 1)), high=high)
+    return tuple(random_array(rng, *shape) for _ in range(count))
+
+
+def random_affine_backward_args(rng):
+    """Arguments for ``affine_backward(dout, (x, W))`` of random sizes N, D, M (each 1 to 7)."""
+    n, d, m = random_shape(rng, 3, high=7)
+    return random_array(rng, n, m), (random_array(rng, n, d), random_array(rng, d, m))

@@ -22,7 +22,6 @@ from bad_submissions import fixture as fx
 from bad_submissions.unseen_machine import ENTRIES
 from once import built_once
 
-from course.autograde import Course, load_records
 from course.jail.sandbox import Limits, detect, remove_tree
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow, pytest.mark.xdist_group("grader_bounds")]
@@ -92,22 +91,12 @@ def graded(tmp_path_factory):
     return folder / "course", result
 
 
-def _scores(root, student):
-    with Course(root).gradebook() as gb:
-        nb = gb.find_submission_notebook(fx.NOTEBOOK, fx.ASSIGNMENT, student)
-        return {g.name: g.auto_score for g in nb.grades}
-
-
-def _record(root, student):
-    return next(r for r in load_records(Course(root), fx.ASSIGNMENT) if r["student"] == student)
-
-
 def test_the_batch_completes(graded):
     root, result = graded
     assert result["status"] == 0, result
     assert f"{len(HONEST) + len(RUNNABLE) + 1} graded, 0 failed" in result["stdout"], result
-    assert _scores(root, "honest_a") == fx.POINTS
-    assert _scores(root, "honest_b") == {"test_sigmoid": 2.0, "test_neuron": 0.0}
+    assert fx.scores(root, "honest_a") == fx.POINTS
+    assert fx.scores(root, "honest_b") == {"test_sigmoid": 2.0, "test_neuron": 0.0}
 
 
 @pytest.mark.parametrize("bad", ENTRIES, ids=[b.name for b in ENTRIES])
@@ -115,8 +104,8 @@ def test_machine_entry_is_graded_right_and_its_cap_held(graded, bad):
     if bad not in RUNNABLE:
         pytest.skip("needs the bubblewrap jail and its own user: " + detect().describe())
     root, _ = graded
-    rec = _record(root, bad.student)
-    assert _scores(root, bad.student) == bad.scores, f"{bad.name}: {bad.what}\n{rec['flags']}"
+    rec = fx.record(root, bad.student)
+    assert fx.scores(root, bad.student) == bad.scores, f"{bad.name}: {bad.what}\n{rec['flags']}"
     assert bad.flags <= {f["kind"] for f in rec["flags"]}, rec["flags"]
     path = root / "autograded" / bad.student / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb"
     if "too-big" in bad.flags:
@@ -133,8 +122,8 @@ def test_machine_entry_is_graded_right_and_its_cap_held(graded, bad):
 
 def test_a_huge_notebook_is_refused_unread(graded):
     root, result = graded
-    assert _scores(root, SPARSE) == {k: 0.0 for k in fx.POINTS}
-    flags = _record(root, SPARSE)["flags"]
+    assert fx.scores(root, SPARSE) == {k: 0.0 for k in fx.POINTS}
+    flags = fx.record(root, SPARSE)["flags"]
     assert [f["kind"] for f in flags] == ["too-big"], flags
     assert "1024.0 MiB" in flags[0]["message"] and "8.0 MiB" in flags[0]["message"]
     assert result["peak_bytes"] and result["peak_bytes"] < PEAK_LIMIT, result["peak_bytes"]

@@ -20,7 +20,7 @@ import pytest
 from bad_submissions import fixture as fx
 from once import built_once
 
-from course.autograde import Course, load_records
+from course.autograde import Course
 from course.intake import shown, student_problem
 from course.jail.sandbox import remove_tree
 
@@ -145,16 +145,6 @@ def graded(tmp_path_factory):
     return folder / "course", result
 
 
-def _scores(root, student):
-    with Course(root).gradebook() as gb:
-        nb = gb.find_submission_notebook(fx.NOTEBOOK, fx.ASSIGNMENT, student)
-        return {g.name: g.auto_score for g in nb.grades}
-
-
-def _record(root, student):
-    return next(r for r in load_records(Course(root), fx.ASSIGNMENT) if r["student"] == student)
-
-
 def test_the_batch_completes_and_says_what_is_left(graded):
     root, result = graded
     assert "Traceback" not in result["stderr"], result["stderr"]
@@ -165,9 +155,9 @@ def test_the_batch_completes_and_says_what_is_left(graded):
 
 def test_honest_learners_get_their_grades(graded):
     root, _ = graded
-    assert _scores(root, "ana") == FULL
-    assert _scores(root, "ben") == {"test_sigmoid": 2.0, "test_neuron": 0.0}
-    assert _record(root, "ana")["flags"] == []
+    assert fx.scores(root, "ana") == FULL
+    assert fx.scores(root, "ben") == {"test_sigmoid": 2.0, "test_neuron": 0.0}
+    assert fx.record(root, "ana")["flags"] == []
 
 
 @pytest.mark.parametrize("name", REFUSED, ids=[repr(n)[2:-1] for n in REFUSED])
@@ -186,8 +176,8 @@ def test_each_refused_folder_is_named_with_what_to_do(graded, name):
 def test_odd_files_are_graded_and_flagged_by_name(graded, student):
     root, _ = graded
     points, kinds = GRADED[student]
-    assert _scores(root, student) == points
-    flags = _record(root, student)["flags"]
+    assert fx.scores(root, student) == points
+    flags = fx.record(root, student)["flags"]
     assert kinds <= {f["kind"] for f in flags}, flags
     for f in flags:
         f["message"].encode("utf-8")  # (a raw surrogate would break every report)
@@ -196,12 +186,12 @@ def test_odd_files_are_graded_and_flagged_by_name(graded, student):
 
 def test_the_flags_name_the_files_escaped(graded):
     root, _ = graded
-    text = " ".join(f["message"] for f in _record(root, "odd_files")["flags"])
+    text = " ".join(f["message"] for f in fx.record(root, "odd_files")["flags"])
     assert r"'data\xff.csv'" in text and r"'new\nline.txt'" in text and "'a_pipe'" in text
     assert "'a_link'" in text and "symbolic link" in text
-    odd = " ".join(f["message"] for f in _record(root, "odd_notebook")["flags"])
+    odd = " ".join(f["message"] for f in fx.record(root, "odd_notebook")["flags"])
     assert r"'f1_neuron\xff.ipynb'" in odd
-    deep = " ".join(f["message"] for f in _record(root, "deep_submission")["flags"])
+    deep = " ".join(f["message"] for f in fx.record(root, "deep_submission")["flags"])
     assert "folders deep" in deep
 
 

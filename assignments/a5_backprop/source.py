@@ -47,10 +47,7 @@ x, W, b, dout = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(siz
 dx, dW, db = checks.unpack(checks.call(affine_backward, dout, (x, W)), ("dx", "dW", "db"), "affine_backward")
 checks.check_gradients([dx], lambda x: np.sum(affine_forward(x, W, b)[0] * dout), [x], ["dx"], like={"dx": ("x", x.shape)})
 ### BEGIN HIDDEN TESTS
-def _affine_backward_args(rng):
-    n, d, m = checks.random_shape(rng, 3, high=7)
-    return checks.random_array(rng, n, m), (checks.random_array(rng, n, d), checks.random_array(rng, d, m))
-checks.compare_with_reference(affine_backward, nanoprop.affine_backward, _affine_backward_args, ("dx", "dW", "db"),
+checks.compare_with_reference(affine_backward, nanoprop.affine_backward, checks.random_affine_backward_args, ("dx", "dW", "db"),
                               pick=("dx",), like=lambda a: {"dx": ("x", a[1][0].shape)}, seed=51)
 ### END HIDDEN TESTS
 checks.ok()
@@ -61,10 +58,7 @@ x, W, b, dout = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(siz
 dx, dW, db = checks.unpack(checks.call(affine_backward, dout, (x, W)), ("dx", "dW", "db"), "affine_backward")
 checks.check_gradients([dW], lambda W: np.sum(affine_forward(x, W, b)[0] * dout), [W], ["dW"], like={"dW": ("W", W.shape)})
 ### BEGIN HIDDEN TESTS
-def _affine_backward_args(rng):
-    n, d, m = checks.random_shape(rng, 3, high=7)
-    return checks.random_array(rng, n, m), (checks.random_array(rng, n, d), checks.random_array(rng, d, m))
-checks.compare_with_reference(affine_backward, nanoprop.affine_backward, _affine_backward_args, ("dx", "dW", "db"),
+checks.compare_with_reference(affine_backward, nanoprop.affine_backward, checks.random_affine_backward_args, ("dx", "dW", "db"),
                               pick=("dW",), like=lambda a: {"dW": ("W", a[1][1].shape)}, seed=52)
 ### END HIDDEN TESTS
 checks.ok()
@@ -76,10 +70,7 @@ dx, dW, db = checks.unpack(checks.call(affine_backward, dout, (x, W)), ("dx", "d
 checks.check_gradients([db], lambda b: np.sum(affine_forward(x, W, b)[0] * dout), [b], ["db"],
                        batch=4, like={"db": ("b", b.shape)}, hints=("bias_zero",))
 ### BEGIN HIDDEN TESTS
-def _affine_backward_args(rng):
-    n, d, m = checks.random_shape(rng, 3, high=7)
-    return checks.random_array(rng, n, m), (checks.random_array(rng, n, d), checks.random_array(rng, d, m))
-checks.compare_with_reference(affine_backward, nanoprop.affine_backward, _affine_backward_args, ("dx", "dW", "db"),
+checks.compare_with_reference(affine_backward, nanoprop.affine_backward, checks.random_affine_backward_args, ("dx", "dW", "db"),
                               pick=("db",), batch=lambda a: a[0].shape[0], like=lambda a: {"db": ("b", (a[1][1].shape[1],))},
                               hints=("bias_zero",), seed=53)
 ### END HIDDEN TESTS

@@ -176,3 +176,19 @@ def write_submission(
 def copy_course(src, dst):
     shutil.copytree(src, dst, symlinks=True)
     return Path(dst)
+
+
+def scores(root, student):
+    """{grade id: points} of a learner's graded notebook, from the fixture course's gradebook."""
+    from course.autograde import Course
+
+    with Course(root).gradebook() as gb:
+        nb = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        return {g.name: g.auto_score for g in nb.grades}
+
+
+def record(root, student):
+    """What `course autograde` recorded of a learner's submission (.course/<assignment>/<id>.json)."""
+    from course.autograde import Course, load_records
+
+    return next(r for r in load_records(Course(root), ASSIGNMENT) if r["student"] == student)
