@@ -11,7 +11,7 @@ from bad_submissions import fixture as fx
 from bad_submissions.catalogue import Context
 from bad_submissions.unseen_verdicts import ENTRIES
 from test_assignments_mutants import source
-from test_grader_catalogue import LIMITS, record, scores
+from test_grader_catalogue import LIMITS, scores
 from test_grader_probes import SPECS, namespace_of, probe
 
 from course.autograde import Options, autograde
@@ -34,14 +34,14 @@ def graded(tmp_path_factory):
 @pytest.mark.slow
 def test_the_honest_learner_keeps_full_marks(graded):
     assert scores(graded, "honest")[0] == fx.POINTS
-    assert record(graded, "honest")["flags"] == []
+    assert fx.record(graded, "honest")["flags"] == []
 
 
 @pytest.mark.grading
 @pytest.mark.slow
 @pytest.mark.parametrize("bad", ENTRIES, ids=[b.name for b in ENTRIES])
 def test_an_attack_on_the_verdict_gets_its_points(graded, bad):
-    flags = record(graded, bad.student)["flags"]
+    flags = fx.record(graded, bad.student)["flags"]
     assert scores(graded, bad.student)[0] == bad.scores, f"{bad.name}: {bad.what}\n{flags}"
     assert bad.flags <= {f["kind"] for f in flags}, flags
     for f in flags:
