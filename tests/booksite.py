@@ -9,6 +9,7 @@ chapter_pages()       the built pages of the chapters (chapters/*.html)
 widget_state(html)    the saved ipywidgets state of a page: {model_id: {model_name, state}}
 serve(root)           a context manager serving a folder over http://127.0.0.1:<free port>/
 launch_chromium(p)    Debian's headless Chromium through Playwright ``p``, with no background network
+offline_route(b, ps)  a route handler that blocks (and notes in ps) every request not to b
 """
 
 import contextlib
@@ -116,3 +117,18 @@ def chromium_path():
 def launch_chromium(playwright):
     """A headless Chromium browser from a Playwright ``sync_playwright()`` handle."""
     return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+
+
+def offline_route(base, problems):
+    """A Playwright route handler that lets requests to ``base`` (and data:, blob:, about:) through
+    and blocks any other, noting it in ``problems``: nothing may leave the machine."""
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(base) or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            problems.append(f"request leaving the machine (blocked): {url}")
+            route.abort()
+
+    return route

@@ -8,7 +8,7 @@ Needs `make book` and Debian's chromium (`make browser`; `make test` does both f
 """
 
 import pytest
-from booksite import BOOK, built_pages, launch_chromium, require_book, serve, widget_state
+from booksite import BOOK, built_pages, launch_chromium, offline_route, require_book, serve, widget_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -56,19 +56,11 @@ class PageWatch:
         self.problems = []
         self.context = browser.new_context(viewport={"width": 1200, "height": 900})
         self.page = self.context.new_page()
-        self.page.route("**/*", self._route)
+        self.page.route("**/*", offline_route(self.base, self.problems))
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda err: self.problems.append(f"page error: {err}"))
         self.page.on("requestfailed", self._failed)
         self.page.on("response", self._response)
-
-    def _route(self, route):
-        url = route.request.url
-        if url.startswith(self.base) or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            self.problems.append(f"request leaving the machine (blocked): {url}")
-            route.abort()
 
     def _console(self, msg):
         if msg.type == "error":

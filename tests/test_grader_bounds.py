@@ -20,7 +20,6 @@ import pytest
 from bad_submissions import catalogue  # noqa: F401  (first: it names the entries' students)
 from bad_submissions import fixture as fx
 from bad_submissions.unseen_machine import ENTRIES
-from once import built_once
 
 from course.jail.sandbox import Limits, detect, remove_tree
 
@@ -87,8 +86,7 @@ def run_batch(base):
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
-    folder, result = built_once(tmp_path_factory, "grader-bounds", run_batch)
-    return folder / "course", result
+    return fx.graded_once(tmp_path_factory, "grader-bounds", run_batch)
 
 
 def test_the_batch_completes(graded):

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 from bad_submissions import fixture as fx
-from once import built_once
+from bad_submissions import unseen_machine
 
 from course.autograde import Course
 from course.intake import shown, student_problem
@@ -53,16 +53,10 @@ ODD_FILES = [b"data\xff.csv", b"new\nline.txt", b"--help", b"-rf", b"..\\..\\gra
 
 
 def _deep_tree(base, depth):
-    """A tree of ``depth`` folders below ``base`` (deeper than PATH_MAX), made through descriptors."""
-    fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
-    for _ in range(depth):
-        os.mkdir("deep_folder", dir_fd=fd)
-        child = os.open("deep_folder", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
-        os.close(fd)
-        fd = child
-    with open(os.open("bottom.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "w") as fh:
-        fh.write("at the bottom")
-    os.close(fd)
+    """A tree of ``depth`` folders ``d`` below ``base`` (deeper than PATH_MAX), as the catalogue makes it."""
+    namespace = {}
+    exec(unseen_machine.DEEP_TREE, namespace)
+    namespace["_deep"](base, depth)
 
 
 def build_class(root):
@@ -128,7 +122,7 @@ def run_class(base):
             errors="backslashreplace",
         )
     finally:  # (pytest's own clean-up of old test folders cannot delete it)
-        remove_tree(str(fx.submission_dir(root, "deep_submission") / "deep_folder"))
+        remove_tree(str(fx.submission_dir(root, "deep_submission") / "d"))
     return {
         "status": proc.returncode,
         "stdout": out,
@@ -141,8 +135,7 @@ def run_class(base):
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
-    folder, result = built_once(tmp_path_factory, "grader-names", run_class)
-    return folder / "course", result
+    return fx.graded_once(tmp_path_factory, "grader-names", run_class)
 
 
 def test_the_batch_completes_and_says_what_is_left(graded):

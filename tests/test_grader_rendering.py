@@ -18,9 +18,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from bad_submissions import catalogue  # noqa: F401  (first: it loads the unseen_* modules)
 from bad_submissions import fixture as fx
 from bad_submissions import unseen_rendering as hostile
+from booksite import offline_route
 from hypothesis import given
 from hypothesis import strategies as st
 from once import built_once
@@ -466,15 +466,7 @@ class Visitor:
     def __init__(self, browser, site):
         self.site, self.problems = site, []
         self.context = browser.new_context()
-        self.context.route("**/*", self._route)
-
-    def _route(self, route):
-        url = route.request.url
-        if url.startswith(self.site) or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            self.problems.append(f"request leaving the machine (blocked): {url}")
-            route.abort()
+        self.context.route("**/*", offline_route(self.site, self.problems))
 
     def visit(self, path: str) -> dict:
         """Open ``path``, hover and click what a handler would sit on; return what the page shows."""

@@ -192,3 +192,12 @@ def record(root, student):
     from course.autograde import Course, load_records
 
     return next(r for r in load_records(Course(root), ASSIGNMENT) if r["student"] == student)
+
+
+def graded_once(tmp_path_factory, name, run):
+    """(course folder, result) of ``run(folder)``, which makes a course in ``folder/course`` and
+    grades it: run once per test run, whatever the number of test workers (tests/once.py)."""
+    from once import built_once
+
+    folder, result = built_once(tmp_path_factory, name, run)
+    return folder / "course", result

@@ -44,7 +44,8 @@ def _fill(folders, limit_mib=1024):
 _fill(FOLDERS)
 """
 
-DEEP = """
+# A tree deeper than PATH_MAX, made through folder descriptors (tests/test_grader_names.py uses it too).
+DEEP_TREE = """
 import os
 def _deep(base, depth=2100):
     fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
@@ -56,6 +57,11 @@ def _deep(base, depth=2100):
     os.close(os.open("bottom", os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=fd))
     os.chmod(f"/proc/self/fd/{fd}", 0o500)
     os.close(fd)
+"""
+
+DEEP = (
+    DEEP_TREE
+    + """
 for _base in FOLDERS:
     try:
         _deep(_base)
@@ -63,6 +69,7 @@ for _base in FOLDERS:
     except OSError as exc:
         print("no deep tree in", _base, exc)
 """
+)
 
 READ_ONLY = """
 import os
