@@ -99,6 +99,7 @@ def built_page(name):
     return page
 
 
+@pytest.mark.book
 @pytest.mark.parametrize("name", FOLDED)
 def test_built_page_is_small_and_fully_rendered(name):
     page = built_page(name)
