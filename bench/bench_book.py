@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from booksite import launch_chromium, serve, widget_state  # noqa: E402
+from booksite import launch_chromium, serve, widget_state  # noqa: E402  (tests/, put on the path above)
 from rounds import spread  # noqa: E402  (bench/, this script's folder)
 
 TARGETS = {  # name: (target, unit)

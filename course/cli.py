@@ -18,7 +18,7 @@ import sys
 # that reading and grading notebooks never uses (nbformat validates without format checkers).
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from .intake import MAX_NOTEBOOK_BYTES, MAX_SUBMISSION_BYTES  # noqa: E402
+from .intake import MAX_NOTEBOOK_BYTES, MAX_SUBMISSION_BYTES  # noqa: E402  (after the line above)
 from .jail.sandbox import Limits, detect  # noqa: E402  (after the line above, on purpose)
 
 

@@ -2,4 +2,4 @@
 entries (``catalogue``, which gathers the ``unseen_*`` modules; loaded first, so that a test may
 import any of them directly)."""
 
-from . import catalogue  # noqa: F401
+from . import catalogue  # noqa: F401  (loaded first, see above)
