@@ -23,12 +23,13 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import stat
 import sys
 import unicodedata
 
 import nbformat
+
+from .jail.sandbox import remove_tree
 
 # Modules a submitted file must never shadow, on top of anything importable by the grader.
 PROTECTED = {"numpy", "nanoprop", "checks", "course", "math", "unittest", "random", "os", "sys"}
@@ -325,7 +326,7 @@ def prepare(folder: str, expected: list[str]) -> list[dict]:
         if (ext == ".py" or is_pkg) and _shadows(stem if ext == ".py" else entry):
             target = os.path.join(folder, entry)
             if is_pkg:
-                shutil.rmtree(target)
+                remove_tree(target)
             else:
                 os.remove(target)
             flags.append(

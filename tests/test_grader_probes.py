@@ -46,11 +46,7 @@ def namespace_of(nb):
 
 def test_every_probe_guards_a_real_test_of_its_assignment():
     for assignment in PROBED:
-        tests = {
-            c["metadata"]["nbgrader"]["grade_id"]
-            for c in source(assignment)["cells"]
-            if c["metadata"].get("nbgrader", {}).get("grade")
-        }
+        tests = set(demo.test_cells(source(assignment)))
         for spec in SPECS[assignment]:
             assert set(spec["grade_ids"]) <= tests, (assignment, spec["function"])
 
@@ -58,11 +54,7 @@ def test_every_probe_guards_a_real_test_of_its_assignment():
 @pytest.mark.parametrize("assignment", sorted(SPECS))
 def test_every_graded_test_is_guarded_by_an_outside_check(assignment):
     """No test's points rest on the in-kernel verdict alone."""
-    tests = {
-        c["metadata"]["nbgrader"]["grade_id"]
-        for c in source(assignment)["cells"]
-        if c["metadata"].get("nbgrader", {}).get("grade")
-    }
+    tests = set(demo.test_cells(source(assignment)))
     guarded = {g for spec in SPECS[assignment] for g in spec["grade_ids"]}
     assert tests <= guarded, f"{assignment}: {sorted(tests - guarded)} rest on the notebook's verdict only"
 

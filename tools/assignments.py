@@ -69,12 +69,29 @@ class Assignment:
     @property
     def points(self) -> float:
         """The points of its test cells together."""
-        cells = self.read_notebook()["cells"]
-        return sum(
-            c["metadata"].get("nbgrader", {}).get("points", 0)
-            for c in cells
-            if c["metadata"].get("nbgrader", {}).get("grade")
+        return sum(points for points, _ in test_cells(self.read_notebook()).values())
+
+
+def nbgrader_meta(cell: dict) -> dict:
+    """A notebook cell's nbgrader metadata ({} for a cell nbgrader does not know)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def solution_cells(nb: dict) -> list[str]:
+    """The grade ids of a notebook's solution cells, in order."""
+    return [nbgrader_meta(c)["grade_id"] for c in nb["cells"] if nbgrader_meta(c).get("solution")]
+
+
+def test_cells(nb: dict) -> dict[str, tuple]:
+    """{grade_id: (points, needs)} for every graded test cell of a notebook."""
+    return {
+        nbgrader_meta(c)["grade_id"]: (
+            nbgrader_meta(c)["points"],
+            set(c["metadata"].get("course", {}).get("needs", [])),
         )
+        for c in nb["cells"]
+        if nbgrader_meta(c).get("grade")
+    }
 
 
 def read(folder: Path) -> Assignment:

@@ -31,6 +31,8 @@ from collections import namedtuple
 from pathlib import Path
 
 from tools import assignments as catalogue
+from tools.assignments import nbgrader_meta as _meta
+from tools.assignments import solution_cells, test_cells
 
 ROOT = catalogue.ROOT
 ASSIGNMENTS = catalogue.names()
@@ -95,23 +97,6 @@ def read_notebook(path):
 def write_notebook(nb, path):
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(nb, indent=1) + "\n")
-
-
-def _meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def solution_cells(nb):
-    return [_meta(c)["grade_id"] for c in nb["cells"] if _meta(c).get("solution")]
-
-
-def test_cells(nb):
-    """{grade_id: (points, needs)} for every graded test cell."""
-    return {
-        _meta(c)["grade_id"]: (_meta(c)["points"], set(c["metadata"].get("course", {}).get("needs", [])))
-        for c in nb["cells"]
-        if _meta(c).get("grade")
-    }
 
 
 def expected_score(nb, work):
