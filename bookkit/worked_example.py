@@ -1,11 +1,13 @@
 """The worked example of chapter 1: one forward and one backward pass, every number shown.
 
 Two inputs x1, x2 feed a hidden layer of two sigmoid units h1, h2, which feed one sigmoid output
-y; the loss is the halved squared error against a target t (``nanoprop.mse_loss`` with N = 1):
+y_hat (the prediction, written ŷ in the book); the loss is the halved squared error against the
+target y (``nanoprop.mse_loss`` with N = 1), the book's notation (chapters/notation.md):
 
-    z1 = x W1 + b1,  h = sigmoid(z1),  z2 = h W2 + b2,  y = sigmoid(z2),  L = (y - t)^2 / 2
+    z1 = x W1 + b1,  h = sigmoid(z1),  z2 = h W2 + b2,  y_hat = sigmoid(z2),  L = (y_hat - y)^2 / 2
 
-Shapes (one example, N = 1): x (1, 2), W1 (2, 2), b1 (2,), h (1, 2), W2 (2, 1), b2 (1,), y (1, 1).
+Shapes (one example, N = 1): x (1, 2), W1 (2, 2), b1 (2,), h (1, 2), W2 (2, 1), b2 (1,),
+y_hat and y (1, 1).
 
 ``forward_backward()`` computes every quantity with ``nanoprop``'s layers; ``quantity_table``
 renders a chosen set of them as an HTML table whose cells carry ``data-quantity="name"``, so a
@@ -42,15 +44,15 @@ DECIMALS = 4
 def forward_backward(x=X, W1=W1, b1=B1, W2=W2, b2=B2, target=TARGET):
     """Every number of one forward and one backward pass, as {name: array}.
 
-    Forward: z1, h, z2, y, L. Backward: dy, dz2, dW2, db2, dh, dz1, dW1, db1, dx.
+    Forward: z1, h, z2, y_hat, L (and the target, y). Backward: dy_hat, dz2, dW2, db2, dh, dz1, dW1, db1, dx.
     """
     z1, affine1 = npp.affine_forward(x, W1, b1)
     h, act1 = npp.sigmoid_forward(z1)
     z2, affine2 = npp.affine_forward(h, W2, b2)
-    y, act2 = npp.sigmoid_forward(z2)
-    loss, dy = npp.mse_loss(y, target)
+    y_hat, act2 = npp.sigmoid_forward(z2)
+    loss, dy_hat = npp.mse_loss(y_hat, target)
 
-    dz2 = npp.sigmoid_backward(dy, act2)
+    dz2 = npp.sigmoid_backward(dy_hat, act2)
     dh, dW2, db2 = npp.affine_backward(dz2, affine2)
     dz1 = npp.sigmoid_backward(dh, act1)
     dx, dW1, db1 = npp.affine_backward(dz1, affine1)
@@ -60,13 +62,13 @@ def forward_backward(x=X, W1=W1, b1=B1, W2=W2, b2=B2, target=TARGET):
         "b1": b1,
         "W2": W2,
         "b2": b2,
-        "t": target,
+        "y": target,
         "z1": z1,
         "h": h,
         "z2": z2,
-        "y": y,
+        "y_hat": y_hat,
         "L": np.array(loss),
-        "dy": dy,
+        "dy_hat": dy_hat,
         "dz2": dz2,
         "dW2": dW2,
         "db2": db2,
@@ -91,12 +93,12 @@ FORWARD_ROWS = [
     ("h[0,0]", r"h_1 = \sigma(z^{(1)}_1)"),
     ("h[0,1]", r"h_2 = \sigma(z^{(1)}_2)"),
     ("z2[0,0]", r"z^{(2)} = h_1 W^{(2)}_1 + h_2 W^{(2)}_2 + b^{(2)}"),
-    ("y[0,0]", r"y = \sigma(z^{(2)})"),
-    ("L", r"L = \tfrac12 (y - t)^2"),
+    ("y_hat[0,0]", r"\hat y = \sigma(z^{(2)})"),
+    ("L", r"L = \tfrac12 (\hat y - y)^2"),
 ]
 BACKWARD_ROWS = [
-    ("dy[0,0]", r"\partial L/\partial y = y - t"),
-    ("dz2[0,0]", r"\partial L/\partial z^{(2)} = \partial L/\partial y \cdot y(1 - y)"),
+    ("dy_hat[0,0]", r"\partial L/\partial \hat y = \hat y - y"),
+    ("dz2[0,0]", r"\partial L/\partial z^{(2)} = \partial L/\partial \hat y \cdot \hat y(1 - \hat y)"),
     ("dW2[0,0]", r"\partial L/\partial W^{(2)}_1 = h_1 \cdot \partial L/\partial z^{(2)}"),
     ("dW2[1,0]", r"\partial L/\partial W^{(2)}_2 = h_2 \cdot \partial L/\partial z^{(2)}"),
     ("db2[0]", r"\partial L/\partial b^{(2)} = \partial L/\partial z^{(2)}"),

@@ -2,9 +2,11 @@
 
 From the sources: each chapter teaches with at least one offline widget, draws in the course
 style, shows figures only with alt text, ends with a summary and a pointer to its assignment (the
-one whose ``assignment.toml`` lists the chapter); from chapter 5 on, at least three self-check
-questions have answers that hide in dropdowns, and at least one of those answers is a number
-computed at build time (``{glue:text}``), so it cannot drift from nanoprop.
+one whose ``assignment.toml`` lists the chapter); every chapter has at least three self-check
+questions whose answers hide in dropdowns of one style, and at least one of those answers is a
+number computed at build time (``{glue:text}``), so it cannot drift from nanoprop. The code that
+glues numbers is hidden from the reader, and the book writes the target y and the output y-hat in
+one notation everywhere (the Notation page's).
 
 From the built book (``make test`` builds it first): each page stays under 3 MB, has its widget,
 folds its answers and rendered every glued number. (Alt text, labels and keyboard use of the
@@ -21,8 +23,8 @@ from tools import assignments as catalogue
 ROOT = Path(__file__).resolve().parents[1]
 # each chapter and the assignment it points to (the chapters every assignment.toml lists)
 CHAPTERS = {chapter: f"assignments/{a.name}" for a in catalogue.discover() for chapter in a.chapters}
-# the chapters whose self-check answers fold into dropdowns (chapters 1-4 write theirs another way)
-FOLDED = [c for c in CHAPTERS if c >= "05"]
+# the chapters whose self-check answers fold into dropdowns: all of them, in one style
+FOLDED = list(CHAPTERS)
 BUILT = ROOT / "_build" / "html" / "chapters"
 MAX_PAGE_BYTES = 3_000_000
 
@@ -48,6 +50,56 @@ def test_self_check_has_three_hidden_answers_one_computed(name):
     assert any("{glue:text}" in a for a in answers), (
         f"{name}: no answer pastes a number computed at build time ({{glue:text}})"
     )
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_one_style_for_folded_answers(name):
+    """Every folded block in a chapter is an ```{admonition} ... :class: dropdown```, under the one
+    heading '## Self-check'; no other dropdown syntax."""
+    text = source(name)
+    assert ":::{dropdown}" not in text and "```{dropdown}" not in text, name
+    assert "## Check yourself" not in text, name
+
+
+def code_cells(text):
+    """(tags, body) of every code cell of a MyST notebook."""
+    cells = []
+    for body in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, re.S):
+        tags = re.search(r"^:tags: \[(.*?)\]", body, re.M)
+        cells.append(({t.strip() for t in tags.group(1).split(",")} if tags else set(), body))
+    return cells
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_glue_calls_are_hidden_from_the_reader(name):
+    """Numbers pasted into the prose are computed by code the reader does not have to read past:
+    a cell that calls glue(...) is removed or folded."""
+    hidden = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
+    shown = [body.strip().splitlines()[0] for tags, body in code_cells(source(name))
+             if "glue(" in body and not tags & hidden]
+    assert not shown, f"{name}: cells calling glue(...) shown to the reader: {shown}"
+
+
+# How the book must not write a target or an output (chapter 1 once used t for the target and y
+# for the output, while the Notation page says y is the target).
+OLD_NOTATION = [r"\(y - t\)", r"\\hat y_?n? - t", r"\bt_n\b", r"\$t = [01]\$", r"\$t\$: the target"]
+
+
+@pytest.mark.parametrize("name", [*CHAPTERS, "notation", "glossary"])
+def test_one_notation_for_target_and_output(name):
+    text = source(name)
+    for pattern in OLD_NOTATION:
+        assert not re.search(pattern, text), f"{name}: writes the target or output as {pattern!r}"
+
+
+def test_notation_page_names_target_and_prediction():
+    text = source("notation")
+    assert re.search(r"^\| \$y\$ \|[^\n]*target", text, re.M)
+    assert re.search(r"^\| \$\\hat y\$ \|[^\n]*prediction", text, re.M)
+    from bookkit import worked_example as wx
+
+    written = " ".join(tex for _, tex in wx.FORWARD_ROWS + wx.BACKWARD_ROWS)
+    assert r"\hat y - y" in written and " t" not in written
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

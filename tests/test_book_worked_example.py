@@ -30,10 +30,10 @@ def value_graph():
     z1 = [x[0] * W1[0][j] + x[1] * W1[1][j] + b1[j] for j in range(2)]
     h = [z.sigmoid() for z in z1]
     z2 = h[0] * W2[0] + h[1] * W2[1] + b2
-    y = z2.sigmoid()
-    L = 0.5 * (y - float(wx.TARGET[0, 0])) ** 2
+    y_hat = z2.sigmoid()
+    L = 0.5 * (y_hat - float(wx.TARGET[0, 0])) ** 2
     L.backward()
-    nodes = {"L": L, "y[0,0]": y, "z2[0,0]": z2, "db2[0]": b2}
+    nodes = {"L": L, "y_hat[0,0]": y_hat, "z2[0,0]": z2, "db2[0]": b2}
     for j in range(2):
         nodes[f"z1[0,{j}]"], nodes[f"h[0,{j}]"], nodes[f"db1[{j}]"] = z1[j], h[j], b1[j]
         nodes[f"dW2[{j},0]"] = W2[j]
@@ -51,7 +51,7 @@ def expected_numbers():
     for key in [k for k, _ in wx.BACKWARD_ROWS]:
         if key in g:  # gradients of parameters: .grad of the leaf
             out[key] = g[key].grad
-    out["dy[0,0]"] = g["y[0,0]"].grad
+    out["dy_hat[0,0]"] = g["y_hat[0,0]"].grad
     out["dz2[0,0]"] = g["z2[0,0]"].grad
     for j in range(2):
         out[f"dh[0,{j}]"] = g[f"h[0,{j}]"].grad
@@ -109,7 +109,7 @@ def test_the_prose_quotes_the_same_output_and_loss():
     e = expected_numbers()
     assert f"where we wanted 1, and the loss is {wx.fmt(e['L'])}" in text
     match = re.search(r"The network answers .{0,40}?(-?\d\.\d{4}) where we wanted 1", text)
-    assert match and match.group(1) == wx.fmt(e["y[0,0]"])
+    assert match and match.group(1) == wx.fmt(e["y_hat[0,0]"])
 
 
 @pytest.mark.book
