@@ -75,8 +75,11 @@ def test_glue_calls_are_hidden_from_the_reader(name):
     """Numbers pasted into the prose are computed by code the reader does not have to read past:
     a cell that calls glue(...) is removed or folded."""
     hidden = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
-    shown = [body.strip().splitlines()[0] for tags, body in code_cells(source(name))
-             if "glue(" in body and not tags & hidden]
+    shown = [
+        body.strip().splitlines()[0]
+        for tags, body in code_cells(source(name))
+        if "glue(" in body and not tags & hidden
+    ]
     assert not shown, f"{name}: cells calling glue(...) shown to the reader: {shown}"
 
 
