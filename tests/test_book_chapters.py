@@ -176,3 +176,13 @@ def test_chapters_speak_of_one_digit_classifier():
     assert len(trained) == 1, trained
     for name in ("01_backprop", "03_forward"):
         assert set(re.findall(pattern, source(name))) == trained, name
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_choices_are_made_on_validation_data(name):
+    """No chapter trains with the test set as its validation data (the data a choice such as the
+    best epoch or the learning rate is made on); chapters 8 and 9 choose on X_val."""
+    for call in re.findall(r"npp\.train\((.*?)\)\n", source(name), re.S):
+        assert "X_test" not in call, f"{name}: npp.train is given the test set: {call[:80]}"
+    if name in ("08_digits", "09_rnn_pitfalls"):
+        assert "digits.X_val, digits.y_val" in source(name), name
