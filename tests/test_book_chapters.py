@@ -186,3 +186,35 @@ def test_choices_are_made_on_validation_data(name):
         assert "X_test" not in call, f"{name}: npp.train is given the test set: {call[:80]}"
     if name in ("08_digits", "09_rnn_pitfalls"):
         assert "digits.X_val, digits.y_val" in source(name), name
+
+
+PREDICT = "```{admonition} Predict first\n:class: tip\n"
+OUTCOME = re.compile(r"```\{admonition\}[^\n]*\n:class: dropdown\n(.*?)```", re.S)
+WIDGET_CALL = re.compile(r"^(precomputed|step_through)\(", re.M)
+
+
+def widget_spans(text):
+    """For each widget call: (the text since the previous widget or '## ' heading, the text after
+    it up to the next '## ' heading or widget)."""
+    calls = [m.start() for m in WIDGET_CALL.finditer(text)]
+    spans = []
+    for i, at in enumerate(calls):
+        before_start = max([text.rfind("\n## ", 0, at)] + [c for c in calls[:i]])
+        later = [c for c in calls[i + 1 :]] + [text.find("\n## ", at) % (len(text) + 1)]
+        spans.append((text[before_start:at], text[at : min(later)]))
+    return spans
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_predict_then_see_before_every_widget(name):
+    """Before every widget the reader is asked to predict; its outcome follows, folded away; and at
+    least one outcome per chapter holds a number computed at build time."""
+    spans = widget_spans(source(name))
+    assert spans, name
+    numeric = False
+    for i, (before, after) in enumerate(spans, 1):
+        assert PREDICT in before, f"{name}: widget {i} has no 'Predict first' question before it"
+        outcomes = OUTCOME.findall(after)
+        assert outcomes, f"{name}: widget {i}'s outcome is not folded in a dropdown after it"
+        numeric = numeric or any("{glue:text}" in o for o in outcomes)
+    assert numeric, f"{name}: no predicted outcome is a number computed at build time"
