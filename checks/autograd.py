@@ -3,10 +3,9 @@ order of backward() (assignment 4)."""
 
 import numpy as np
 
-import nanoprop
-
-from .fairness import call
+from .calling import call
 from .messages import MESSAGES, Mistake
+from .recorded import reference
 
 
 def _run_local_backward(Value, build, xs, upstream, start_grads=None):
@@ -113,17 +112,21 @@ def check_topological_order(Value, n_nodes=8, seed=0):
             )
 
 
-def compare_engines(Value, expression, xs, what):
-    """Run expression(*leaves) with the learner's Value and nanoprop's; compare all gradients."""
-    mine = [Value(x) for x in xs]
-    ref = [nanoprop.Value(x) for x in xs]
-    out, ref_out = expression(*mine), expression(*ref)
+def check_engine(Value, expression, xs):
+    """out = expression (a string over the leaves a, b, ...), then out.backward(): out.data and
+    every leaf's grad must be the reference engine's (recorded for these xs)."""
+    leaves = [Value(x) for x in xs]
+    out = eval(expression, {"__builtins__": {}}, dict(zip("abcdefgh", leaves)))
     call(out.backward, name="Value.backward")
-    ref_out.backward()
-    for k, (m, r) in enumerate(zip(mine, ref)):
-        if not isinstance(m.grad, (int, float)) or abs(m.grad - r.grad) > 1e-6 * max(1.0, abs(r.grad)):
+    want = reference.expression_gradients(expression, xs)
+    names = ["out.data"] + [f"{n}.grad" for n in "abcdefgh"[: len(xs)]]
+    got = [out.data] + [leaf.grad for leaf in leaves]
+    values = ", ".join(f"{n} = {x:g}" for n, x in zip("abcdefgh", xs))
+    for what, g, w in zip(names, got, want):
+        if not isinstance(g, (int, float)) or abs(g - w) > 1e-6 * max(1.0, abs(w)):
             raise Mistake(
-                f"For {what} at {xs}, the gradient of input {k + 1} should be "
-                f"{r.grad:.6g}; yours is {m.grad!r}. Run the tests above to find "
-                "which operation is wrong."
+                f"For out = {expression} with {values}, {what} should be {w:.6g}; yours is {g!r}. "
+                "Run the tests above to find which operation is wrong. If they pass, a leaf used "
+                f"twice may have lost one of its gradients: were the {MESSAGES['not_accumulated']}"
+                " (+=) everywhere?"
             )

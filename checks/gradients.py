@@ -1,26 +1,30 @@
 """Derivatives and backward passes, checked against numeric (central-difference) ones.
 
-The numeric gradients are computed here (:func:`numerical_gradients`), not by nanoprop's
-``numerical_gradient``: the checks do not depend on the reference's gradient checker.
+The numeric gradients are computed here (:func:`numerical_gradients`), not by the reference's
+gradient checker; the exact derivatives of the activations are the reference's, recorded on the
+test's inputs (:mod:`checks.recorded`).
 """
 
 import numpy as np
 
-import nanoprop
-
+from .calling import call
 from .compare import assert_result
-from .fairness import REFERENCE_MODULES, call
 from .messages import MESSAGES, Mistake
+from .recorded import reference
+
+
+def _slope(activation, z):
+    """The reference's derivative of ``activation`` ("sigmoid", "tanh", "relu") at z."""
+    return np.asarray(getattr(reference.activations, f"{activation}_prime")(z), dtype=np.float64)
 
 
 def check_derivative(fn_prime, z, name, activation, **kw):
-    """Compare a derivative with central differences of the (reference) activation.
+    """Compare a derivative with the slope of the activation.
 
     fn_prime: the learner's derivative; z: points to check at; activation: "sigmoid", ...
     """
-    f = nanoprop.activations.ACTIVATIONS[activation][0]
     got = call(fn_prime, z, name=name)
-    want = numerical_derivative(f, z)
+    want = _slope(activation, z)
     try:
         assert_result(got, want, name, rtol=1e-5, atol=1e-7, **kw)
     except Mistake:
@@ -70,8 +74,7 @@ def numerical_derivative(f, z, h=1e-6):
 
 def check_activation_backward(backward, cache, dout, x, activation, name):
     """An activation layer's backward pass: dx should be dout times the slope at x."""
-    f = nanoprop.activations.ACTIVATIONS[activation][0]
-    want = dout * numerical_derivative(f, x)
+    want = dout * _slope(activation, x)
     got = call(backward, dout, cache, name=name)
     try:
         assert_result(got, want, "dx", rtol=1e-5, atol=1e-7)
@@ -95,36 +98,38 @@ def check_gradients(grads, f, arrays, names, *, batch=None, like=None, hints=(),
         assert_result(g, n, what, batch=batch, like=(like or {}).get(what), hints=hints, rtol=tol, atol=tol)
 
 
-def check_network_backward(backward, model, X, y, name="MLP.backward"):
-    """grads = backward(dscores, caches) for a model whose forward is the reference's.
+def check_network_backward(backward, model, X, y, loss, name="MLP.backward"):
+    """grads = backward(dscores, caches) of a model whose forward pass is given.
 
-    backward: the learner's method, usually wrapped by :func:`with_reference_layers`;
-    model: an MLP built on nanoprop.MLP (params, forward); X: (N, D); y: (N,) labels.
-    The expected gradients are numeric derivatives of the cross-entropy loss. The biases
+    backward: the learner's method; model: an MLP (params, forward) of the assignment;
+    X: (N, D); y: (N,) labels; loss(scores, y) -> (loss, dscores): the given softmax
+    cross-entropy. The expected gradients are numeric derivatives of the loss. The biases
     are first set to small random numbers, so that no unit sits exactly on relu's kink
-    (where a numeric derivative means nothing).
+    (where a numeric derivative means nothing), and so that a bias gradient left at zero
+    shows.
     """
     rng = np.random.default_rng(len(X))
     for key in model.params:
         if key.startswith("b"):
             model.params[key] = rng.uniform(0.05, 0.2, size=model.params[key].shape)
     scores, caches = model.forward(X)
-    _, dscores = nanoprop.softmax_cross_entropy(scores, y)
-    grads = call(backward, dscores, caches, name=name, allow=REFERENCE_MODULES)
+    _, dscores = loss(scores, y)
+    grads = call(backward, dscores, caches, name=name)
     if not isinstance(grads, dict) or set(grads) != set(model.params):
         keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
         raise Mistake(
             f"{name} {MESSAGES['not_array']} a dict with one gradient per parameter, "
             f"keys {sorted(model.params)}; yours gives {keys}."
         )
-    reference = nanoprop.MLP(model.sizes, model.activation)
     for key, param in model.params.items():
-        params = {k: v.copy() for k, v in model.params.items()}
 
-        def loss_of(p, key=key, params=params):
-            params[key] = p
-            reference.params = params
-            return reference.loss(X, y)[0]
+        def loss_of(p, key=key):
+            kept = model.params[key]
+            model.params[key] = p
+            try:
+                return loss(model.forward(X)[0], y)[0]
+            finally:
+                model.params[key] = kept
 
         (numeric,) = numerical_gradients(loss_of, [param])
         assert_result(

@@ -3,7 +3,6 @@
 # The beginnings of the feedback messages, one per common mistake. Tests look for them.
 MESSAGES = {
     "not_written": "is not written yet",
-    "calls_reference": "uses the reference package nanoprop",
     "in_place": "changed its input",
     "warning": "made numpy warn",
     "not_array": "should return",

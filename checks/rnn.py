@@ -2,11 +2,10 @@
 
 import numpy as np
 
-import nanoprop
-
+from .calling import call
 from .compare import _close, assert_result, unpack
-from .fairness import call
 from .messages import MESSAGES, Mistake
+from .recorded import reference
 
 RNN_GRADIENTS = ("dx", "dh0", "dWx", "dWh", "db")
 
@@ -26,27 +25,26 @@ def random_rnn(rng, N=None, T=None, D=None, H=None):
 def _bptt_variants(dh, caches):
     """What rnn_backward gives with two classic mistakes: no gradient from later steps,
     and shared weights keeping one step's gradient instead of the sum."""
-    no_flow = sum(nanoprop.rnn_step_backward(dh[:, t], caches[t])[2] for t in range(dh.shape[1]))
-    first = nanoprop.rnn_step_backward(dh[:, 0] + _dh_next_at(dh, caches, 0), caches[0])
-    last = nanoprop.rnn_step_backward(dh[:, -1], caches[-1])
+    no_flow = sum(reference.rnn_step_backward(dh[:, t], caches[t])[2] for t in range(dh.shape[1]))
+    first = reference.rnn_step_backward(dh[:, 0] + _dh_next_at(dh, caches, 0), caches[0])
+    last = reference.rnn_step_backward(dh[:, -1], caches[-1])
     return {"no_flow": no_flow, "single_steps": (first[2], last[2])}
 
 
 def _dh_next_at(dh, caches, t_stop):
     dh_next = np.zeros_like(dh[:, 0])
     for t in reversed(range(t_stop + 1, dh.shape[1])):
-        _, dh_next, _, _, _ = nanoprop.rnn_step_backward(dh[:, t] + dh_next, caches[t])
+        _, dh_next, _, _, _ = reference.rnn_step_backward(dh[:, t] + dh_next, caches[t])
     return dh_next
 
 
 def check_rnn_backward(rnn_backward, x, h0, Wx, Wh, b, dh, name="rnn_backward"):
-    """rnn_backward(dh, caches) on caches from the reference forward, against the reference,
-    with the two classic mistakes of backprop through time diagnosed."""
-    _, caches = nanoprop.rnn_forward(x, h0, Wx, Wh, b)
-    expected = nanoprop.rnn_backward(dh, caches)
-    got = unpack(
-        call(rnn_backward, dh, caches, name=name, allow=(nanoprop.rnn_step_backward,)), RNN_GRADIENTS, name
-    )
+    """rnn_backward(dh, caches) on caches from the reference forward, against the reference
+    (both recorded on these inputs), with the two classic mistakes of backprop through time
+    diagnosed."""
+    _, caches = reference.rnn_forward(x, h0, Wx, Wh, b)
+    expected = reference.rnn_backward(dh, caches)
+    got = unpack(call(rnn_backward, dh, caches, name=name), RNN_GRADIENTS, name)
     like = {
         "dx": ("x", x.shape),
         "dh0": ("h0", h0.shape),

@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from .calling import call
 from .compare import assert_result
-from .fairness import call
 from .messages import MESSAGES, Mistake
 
 

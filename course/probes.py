@@ -194,6 +194,14 @@ def _expression(cls, expression, xs, local=False):
     return [out.data] + [leaf.grad for leaf in leaves]
 
 
+def expression_gradients(expression: str, xs, local: bool = False) -> list[float]:
+    """[out.data, a.grad, b.grad, ...] of ``expression`` built on the reference's ``Value`` leaves
+    with data ``xs`` (a4's checks, recorded at build time, and its probes)."""
+    import nanoprop
+
+    return _expression(nanoprop.Value, expression, xs, local)
+
+
 def reference(spec: dict) -> Callable:
     """The reference function of a probe, returning only what the probe compares."""
     if "expression" in spec:

@@ -12,15 +12,23 @@ import pytest
 
 import checks
 from tools import assignments as catalogue
+from tools import build_assignments as build
 from tools import demo_class as demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cells(nb, namespace=None):
-    """Execute the code cells (in ``namespace``, a fresh one by default); return
-    {grade_id: message} of the test cells that fail."""
+def run_cells(nb, namespace=None, folder=None):
+    """Execute the code cells (in ``namespace``, a fresh one by default) in the assignment's folder
+    (``folder``, or the one of the notebook's cells' ids), as in a kit: the reference cannot be
+    imported; return {grade_id: message} of the test cells that fail."""
     namespace = {"__name__": "__main__"} if namespace is None else namespace
+    folder = folder or ROOT / "assignments" / nb["cells"][0]["id"].rsplit("-", 1)[0]
+    with build.inside(folder):
+        return _run(nb, namespace)
+
+
+def _run(nb, namespace):
     failures = {}
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":

@@ -8,10 +8,13 @@ directory, so the folder name is the assignment's name)::
     <name>.ipynb      the nbgrader source notebook, generated from source.py (committed)
     bugs.toml         seeded bugs: the mistakes learners make, and what grading must do with each
     probes.toml       the grader's outside checks (read by ``course.probes``)
+    given.py          the code the assignment gives, cut out of the reference (generated)
+    expected.json     the reference's results on the visible tests' inputs (generated)
 
 The build, the book's Assignments part, the demo class and the tests all read the folders through
 this module, so adding an assignment means adding one folder. Only the notebook is released to
-learners (``course.grading_rules`` tells nbgrader to leave the other files out).
+learners with what it needs to run: ``given.py``, ``expected.json`` and the data files it reads
+(``course.grading_rules`` tells nbgrader to leave the authoring files out).
 """
 
 import copy
@@ -46,6 +49,8 @@ class Assignment:
     summary: str
     chapters: tuple
     bonus: bool
+    gives: tuple = ()
+    data: tuple = ()
 
     @property
     def notebook(self) -> Path:
@@ -105,6 +110,8 @@ def read(folder: Path) -> Assignment:
         summary=meta["summary"],
         chapters=tuple(meta.get("chapters", ())),
         bonus=bool(meta.get("bonus", False)),
+        gives=tuple(meta.get("gives", ())),
+        data=tuple(meta.get("data", ())),
     )
 
 

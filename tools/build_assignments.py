@@ -13,20 +13,35 @@ cells by marker lines::
 every cell it needs is right. It is stored in the cell's ``course`` metadata, where the
 demo class and the validity tests read it.
 
-The source file is itself a runnable Python script (the instructor's solution with every
-test, hidden ones included): ``python assignments/a1_neuron/source.py``.
+The source file is itself a runnable Python script (the instructor's solution with its
+tests), run in the assignment's folder: ``cd assignments/a1_neuron && python source.py``.
 
-    python -m tools.build_assignments          write assignments/<name>/<name>.ipynb
-    python -m tools.build_assignments --check  fail if a committed notebook is out of date
+Next to the notebook the build writes what a learner's kit needs to run it, so that neither the
+kit nor the kernel that grades it holds the reference:
+
+- ``given.py``: the code the assignment gives (``gives`` in ``assignment.toml``, cut out of
+  nanoprop by :mod:`tools.given`), and the data files it reads (``data``);
+- ``expected.json``: what the reference returns on the visible tests' inputs (see
+  ``checks.recorded``), recorded by running the solution and its tests with the reference live.
+
+    python -m tools.build_assignments          write the notebooks, given.py and expected.json
+    python -m tools.build_assignments --check  fail if a committed file is out of date
 """
 
 import argparse
+import contextlib
+import importlib
+import io
 import json
+import os
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from tools import assignments
+from tools.given import REFERENCE, given_text
 
 MARKER = re.compile(r"^# %% (markdown|code|solution|tests)\b(.*)$")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -142,6 +157,77 @@ def sources(source=assignments.SOURCE):
     return [a.source for a in assignments.discover(source)]
 
 
+def resolve_reference(name):
+    """What ``checks.reference.<name>`` stands for while recording: nanoprop's ``name``, or one of
+    the grader's helpers that build on it (a4's expression gradients)."""
+    import nanoprop
+    from course import probes
+
+    extras = {"expression_gradients": probes.expression_gradients}
+    if name in extras:
+        return extras[name]
+    if hasattr(nanoprop, name):
+        return getattr(nanoprop, name)
+    # a name of one of its modules that the package does not export (network.ACTIVATION_LAYERS)
+    modules = [m for m in vars(nanoprop).values() if hasattr(m, "__file__")]
+    return next(getattr(m, name) for m in modules if hasattr(m, name))
+
+
+@contextlib.contextmanager
+def inside(folder, reference=False):
+    """Run with ``folder`` as the current folder and first on the path, as a notebook there is,
+    and forget its ``given`` module afterwards. Unless ``reference``, nanoprop cannot be imported
+    meanwhile: as in a learner's kit and in the grading kernel."""
+    old_cwd, old_path = os.getcwd(), list(sys.path)
+    blocked = {m: sys.modules[m] for m in list(sys.modules) if m.split(".")[0] == "nanoprop"}
+    os.chdir(folder)
+    sys.path.insert(0, str(folder))
+    sys.modules.pop("given", None)
+    if not reference:
+        sys.modules.update({m: None for m in blocked} | {"nanoprop": None})
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+        sys.modules.pop("given", None)
+        if not reference:
+            sys.modules.pop("nanoprop", None)
+            sys.modules.update(blocked)
+
+
+def record_expected(assignment, files):
+    """Run the notebook's code cells (the solution with its tests) with the reference live, in a
+    scratch folder holding ``files``; return the text of ``expected.json``."""
+    recorded = importlib.import_module("checks.recorded")
+    notebook = build_notebook(assignment.source)
+    namespace = {"__name__": "__main__"}
+    scratch = Path(tempfile.mkdtemp(prefix="record-"))
+    for name, data in files.items():
+        (scratch / name).write_bytes(data)
+    with (
+        inside(scratch, reference=True),
+        recorded.recording(resolve_reference) as answers,
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        for index, cell in enumerate(notebook["cells"]):
+            if cell["cell_type"] == "code":
+                exec(compile(cell["source"], f"{assignment.name} cell {index + 1}", "exec"), namespace)
+    shutil.rmtree(scratch)
+    return recorded.dump(answers)
+
+
+def kit_files(assignment):
+    """{file name: bytes} of what the build writes next to an assignment's notebook."""
+    files = {}
+    if assignment.gives:
+        files["given.py"] = given_text(assignment.title, assignment.gives).encode()
+    for name in assignment.data:
+        files[Path(name).name] = (REFERENCE / name).read_bytes()
+    files["expected.json"] = record_expected(assignment, files).encode()
+    return files
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -155,15 +241,17 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     stale = []
-    for src in sources(args.source):
-        text, target = notebook_text(src), target_path(src)
-        if args.check:
-            if not target.exists() or target.read_text() != text:
-                stale.append(target)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-            print(f"wrote {target}")
+    for assignment in assignments.discover(args.source):
+        src = assignment.source
+        outputs = {target_path(src): notebook_text(src).encode()}
+        outputs.update({assignment.folder / n: data for n, data in kit_files(assignment).items()})
+        for target, data in outputs.items():
+            if args.check:
+                if not target.exists() or target.read_bytes() != data:
+                    stale.append(target)
+            elif not target.exists() or target.read_bytes() != data:
+                target.write_bytes(data)
+                print(f"wrote {target}")
     if stale:
         print("Out of date (run python -m tools.build_assignments):", *stale, sep="\n  ")
         return 1

@@ -49,23 +49,10 @@ def sigmoid_prime(z):
 checks.assert_close(checks.call(sigmoid, np.array([0.0])), np.array([0.5]), "sigmoid(0)")
 checks.assert_close(checks.call(sigmoid, np.array([-1000.0, 1000.0])), np.array([0.0, 1.0]),
                     "sigmoid at -1000 and 1000")
-### BEGIN HIDDEN TESTS
-import nanoprop
-checks.compare_with_reference(
-    sigmoid, nanoprop.sigmoid, lambda rng: (checks.random_array(rng, *checks.random_shape(rng, 2), low=-40, high=40),),
-    ("sigmoid(z)",), seed=11)
-checks.assert_close(checks.call(sigmoid, np.array([[-800.0, 0.0, 700.0]])), np.array([[0.0, 0.5, 1.0]]),
-                    "sigmoid of a 2-D array with large values")
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_sigmoid_prime points=1 needs=sigmoid
 checks.check_derivative(sigmoid_prime, np.linspace(-4, 4, 9), "sigmoid_prime", "sigmoid")
-### BEGIN HIDDEN TESTS
-import nanoprop
-checks.check_derivative(sigmoid_prime, np.random.default_rng(12).normal(0, 3, (4, 5)),
-                        "sigmoid_prime", "sigmoid")
-### END HIDDEN TESTS
 checks.ok()
 
 # %% solution id=tanh
@@ -84,20 +71,10 @@ def tanh_prime(z):
 
 # %% tests id=test_tanh points=1 needs=tanh
 checks.assert_close(checks.call(tanh, np.array([0.0, 1.0])), np.array([0.0, 0.7615941559557649]), "tanh")
-### BEGIN HIDDEN TESTS
-import nanoprop
-checks.compare_with_reference(
-    tanh, nanoprop.tanh, lambda rng: (checks.random_array(rng, *checks.random_shape(rng, 3)),),
-    ("tanh(z)",), seed=13)
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_tanh_prime points=1 needs=tanh
 checks.check_derivative(tanh_prime, np.linspace(-3, 3, 7), "tanh_prime", "tanh")
-### BEGIN HIDDEN TESTS
-checks.check_derivative(tanh_prime, np.random.default_rng(14).normal(0, 2, (3, 6)),
-                        "tanh_prime", "tanh")
-### END HIDDEN TESTS
 checks.ok()
 
 # %% solution id=relu
@@ -116,23 +93,10 @@ def relu_prime(z):
 
 # %% tests id=test_relu points=1 needs=relu
 checks.assert_close(checks.call(relu, np.array([-2.0, 0.0, 3.0])), np.array([0.0, 0.0, 3.0]), "relu")
-### BEGIN HIDDEN TESTS
-import nanoprop
-checks.compare_with_reference(
-    relu, nanoprop.relu, lambda rng: (checks.random_array(rng, *checks.random_shape(rng, 2)),),
-    ("relu(z)",), seed=15)
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_relu_prime points=1 needs=relu
 checks.check_derivative(relu_prime, np.array([-2.5, -0.5, 0.5, 2.5]), "relu_prime", "relu")
-### BEGIN HIDDEN TESTS
-import nanoprop
-checks.assert_close(checks.call(relu_prime, np.array([0.0])), np.array([0.0]), "relu_prime(0)")
-checks.compare_with_reference(
-    relu_prime, nanoprop.activations.relu_prime,
-    lambda rng: (checks.random_array(rng, *checks.random_shape(rng, 2)),), ("relu_prime(z)",), seed=16)
-### END HIDDEN TESTS
 checks.ok()
 
 # %% solution id=neuron
@@ -155,14 +119,4 @@ checks.assert_close(checks.call(neuron, np.array([[1.0, 2.0], [3.0, 1.0]]), np.a
                     np.array([2.5, 4.0]), "a relu neuron on a batch of 2", hints=("bias_forgotten",))
 checks.assert_close(checks.call(neuron, np.array([[1.0, 2.0], [3.0, 1.0]]), np.array([1.0, -1.0]), 0.5, "relu"),
                     np.array([0.0, 2.5]), "a relu neuron on a batch of 2")
-### BEGIN HIDDEN TESTS
-import nanoprop
-for act in ("sigmoid", "tanh", "relu"):
-    checks.compare_with_reference(
-        lambda x, w, b, act=act: neuron(x, w, b, act),
-        lambda x, w, b, act=act: nanoprop.neuron(x, w, b, act),
-        lambda rng: (checks.random_array(rng, int(rng.integers(1, 6)), 4), checks.random_array(rng, 4),
-                     float(rng.normal())),
-        (f"neuron(x, w, b, {act!r})",), name="neuron", seed=17, trials=5)
-### END HIDDEN TESTS
 checks.ok()

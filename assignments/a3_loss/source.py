@@ -38,25 +38,15 @@ def mse_loss(pred, target):
     ### END SOLUTION
 
 # %% tests id=test_mse_value points=1 needs=mse_loss
-pred, target = np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.0, 0.0], [2.0, 5.0]])
+pred, target = np.array([[1.0, 2.0, 0.0], [3.0, 5.0, 1.0]]), np.array([[1.0, 0.0, 0.0], [2.0, 5.0, 2.0]])
 loss, dpred = checks.unpack(checks.call(mse_loss, pred, target), ("loss", "dpred"), "mse_loss")
-checks.assert_close(loss, 1.25, "the MSE loss", batch=2)
-### BEGIN HIDDEN TESTS
-import nanoprop
-checks.compare_with_reference(mse_loss, nanoprop.mse_loss, lambda rng: checks.random_same_shape(rng, 2), ("loss", "dpred"), pick=("loss",),
-                              batch=lambda args: args[0].shape[0], seed=31)
-### END HIDDEN TESTS
+checks.assert_close(loss, 1.5, "the MSE loss", batch=2)
 checks.ok()
 
 # %% tests id=test_mse_gradient points=2 needs=mse_loss
-import nanoprop
-pred, target = np.array([[1.0, 2.0], [3.0, 5.0]]), np.array([[1.0, 0.0], [2.0, 5.0]])
+pred, target = np.array([[1.0, 2.0, 0.0], [3.0, 5.0, 1.0]]), np.array([[1.0, 0.0, 0.0], [2.0, 5.0, 2.0]])
 loss, dpred = checks.unpack(checks.call(mse_loss, pred, target), ("loss", "dpred"), "mse_loss")
-checks.check_gradients([dpred], lambda p: nanoprop.mse_loss(p, target)[0], [pred], ["dpred"], batch=2)
-### BEGIN HIDDEN TESTS
-checks.compare_with_reference(mse_loss, nanoprop.mse_loss, lambda rng: checks.random_same_shape(rng, 2), ("loss", "dpred"), pick=("dpred",),
-                              batch=lambda args: args[0].shape[0], seed=32)
-### END HIDDEN TESTS
+checks.check_gradients([dpred], lambda p: checks.reference.mse_loss(p, target)[0], [pred], ["dpred"], batch=2)
 checks.ok()
 
 # %% solution id=softmax
@@ -73,14 +63,6 @@ probs = checks.call(softmax, np.array([[0.0, 0.0], [0.0, np.log(3.0)]]))
 checks.assert_close(probs, np.array([[0.5, 0.5], [0.25, 0.75]]), "softmax")
 probs = checks.call(softmax, np.array([[1000.0, 0.0, -1000.0]]))
 checks.assert_close(probs, np.array([[1.0, 0.0, 0.0]]), "softmax of the logits [1000, 0, -1000]")
-### BEGIN HIDDEN TESTS
-import nanoprop
-def _logits(rng, scale=5.0):
-    n, c = checks.random_shape(rng, 2, high=8)
-    return (checks.random_array(rng, n, c, low=-scale, high=scale),)
-checks.compare_with_reference(softmax, nanoprop.softmax, _logits, ("probs",), seed=33)
-checks.compare_with_reference(softmax, nanoprop.softmax, lambda rng: _logits(rng, 900.0), ("probs",), seed=34)
-### END HIDDEN TESTS
 checks.ok()
 
 # %% solution id=softmax_cross_entropy
@@ -109,33 +91,12 @@ checks.assert_close(loss, -(np.log(0.5) + np.log(0.75) + np.log(1 / (1 + np.exp(
 big, _ = checks.unpack(checks.call(softmax_cross_entropy, np.array([[1000.0, -1000.0]]), np.array([1])),
                        ("loss", "dlogits"), "softmax_cross_entropy")
 checks.assert_close(big, 2000.0, "the loss for logits [1000, -1000] and label 1")
-### BEGIN HIDDEN TESTS
-import nanoprop
-def _ce_args(rng, scale=5.0):
-    n, c = checks.random_shape(rng, 2, high=8)
-    return checks.random_array(rng, n, c, low=-scale, high=scale), rng.integers(0, c, size=n)
-checks.compare_with_reference(softmax_cross_entropy, nanoprop.softmax_cross_entropy, _ce_args,
-                              ("loss", "dlogits"), pick=("loss",), batch=lambda a: len(a[1]), seed=35)
-checks.compare_with_reference(softmax_cross_entropy, nanoprop.softmax_cross_entropy,
-                              lambda rng: _ce_args(rng, 900.0), ("loss", "dlogits"), pick=("loss",), seed=36)
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_cross_entropy_gradient points=2 needs=softmax_cross_entropy
-import nanoprop
 logits, labels = np.array([[0.0, 0.0], [0.0, np.log(3.0)], [2.0, -1.0]]), np.array([0, 1, 0])
 loss, dlogits = checks.unpack(checks.call(softmax_cross_entropy, logits, labels), ("loss", "dlogits"),
                               "softmax_cross_entropy")
-checks.check_gradients([dlogits], lambda z: nanoprop.softmax_cross_entropy(z, labels)[0], [logits],
+checks.check_gradients([dlogits], lambda z: checks.reference.softmax_cross_entropy(z, labels)[0], [logits],
                        ["dlogits"], batch=3)
-### BEGIN HIDDEN TESTS
-def _ce_args(rng, scale=5.0):
-    n, c = checks.random_shape(rng, 2, high=8)
-    return checks.random_array(rng, n, c, low=-scale, high=scale), rng.integers(0, c, size=n)
-checks.compare_with_reference(softmax_cross_entropy, nanoprop.softmax_cross_entropy, _ce_args,
-                              ("loss", "dlogits"), pick=("dlogits",), batch=lambda a: len(a[1]), seed=37)
-checks.compare_with_reference(softmax_cross_entropy, nanoprop.softmax_cross_entropy,
-                              lambda rng: _ce_args(rng, 900.0), ("loss", "dlogits"), pick=("dlogits",),
-                              batch=lambda a: len(a[1]), seed=38)
-### END HIDDEN TESTS
 checks.ok()

@@ -24,7 +24,6 @@
 # %% code id=setup
 import math
 
-import numpy as np
 
 import checks
 
@@ -172,24 +171,12 @@ class Value:
 # %% tests id=test_add_mul points=2 needs=value
 checks.check_local_gradient(Value, lambda a, b: a + b, [2.0, -3.0], "c = a + b")
 checks.check_local_gradient(Value, lambda a, b: a * b, [2.0, -3.0], "c = a * b")
-### BEGIN HIDDEN TESTS
-for _xs in np.random.default_rng(41).normal(0, 2, size=(5, 2)).tolist():
-    checks.check_local_gradient(Value, lambda a, b: a + b, _xs, "c = a + b")
-    checks.check_local_gradient(Value, lambda a, b: a * b, _xs, "c = a * b")
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_pow_exp_log points=2 needs=value
 checks.check_local_gradient(Value, lambda a: a ** 3, [2.0], "c = a ** 3")
 checks.check_local_gradient(Value, lambda a: a.exp(), [0.5], "c = a.exp()")
 checks.check_local_gradient(Value, lambda a: a.log(), [4.0], "c = a.log()")
-### BEGIN HIDDEN TESTS
-for _x in (0.3, 1.7, 3.2):
-    for _k in (2, -1, 0.5):
-        checks.check_local_gradient(Value, lambda a, _k=_k: a ** _k, [_x], f"c = a ** {_k}")
-    checks.check_local_gradient(Value, lambda a: a.exp(), [-_x], "c = a.exp()")
-    checks.check_local_gradient(Value, lambda a: a.log(), [_x], "c = a.log()")
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_tanh_sigmoid_relu points=2 needs=value
@@ -197,46 +184,17 @@ checks.check_local_gradient(Value, lambda a: a.tanh(), [0.5], "c = a.tanh()")
 checks.check_local_gradient(Value, lambda a: a.sigmoid(), [0.5], "c = a.sigmoid()")
 checks.check_local_gradient(Value, lambda a: a.relu(), [1.5], "c = a.relu()")
 checks.check_local_gradient(Value, lambda a: a.relu(), [-1.5], "c = a.relu()")
-### BEGIN HIDDEN TESTS
-for _x in (-2.5, -0.3, 0.8, 3.0):
-    checks.check_local_gradient(Value, lambda a: a.tanh(), [_x], "c = a.tanh()")
-    checks.check_local_gradient(Value, lambda a: a.sigmoid(), [_x], "c = a.sigmoid()")
-    checks.check_local_gradient(Value, lambda a: a.relu(), [_x], "c = a.relu()")
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_accumulate points=2 needs=value
 checks.check_reused_input(Value, lambda a: a + a, lambda a, b: a + b, 2.0, "c = a + a")
 checks.check_reused_input(Value, lambda a: a * a, lambda a, b: a * b, 3.0, "c = a * a")
-### BEGIN HIDDEN TESTS
-checks.check_accumulates(Value, lambda a, b: a + b, [1.0, 2.0], "c = a + b")
-checks.check_accumulates(Value, lambda a, b: a * b, [1.5, -2.0], "c = a * b")
-for _name, _op in (("a ** 2", lambda a: a ** 2), ("a.exp()", lambda a: a.exp()), ("a.log()", lambda a: a.log()),
-                   ("a.tanh()", lambda a: a.tanh()), ("a.sigmoid()", lambda a: a.sigmoid()),
-                   ("a.relu()", lambda a: a.relu())):
-    checks.check_accumulates(Value, _op, [0.7], f"c = {_name}")
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_backward_order points=2 needs=value
 checks.check_topological_order(Value, n_nodes=6, seed=0)
-### BEGIN HIDDEN TESTS
-for _seed in range(1, 6):
-    checks.check_topological_order(Value, n_nodes=12, seed=_seed)
-### END HIDDEN TESTS
 checks.ok()
 
 # %% tests id=test_whole_engine points=1 needs=value
-a, b = Value(2.0), Value(-3.0)
-c = a * b + a
-checks.call(c.backward, name="Value.backward")
-checks.assert_close(a.grad, -2.0, "a.grad for c = a * b + a")
-### BEGIN HIDDEN TESTS
-def _expression(x, y, z):
-    u = x * y + x.tanh()
-    v = ((u ** 2 + (y.exp() + 1).log() - z.sigmoid() * x + (z * 2).relu()) / (y * y + 1) - u) * x
-    return v + (x + x) * z + (v + y)
-for _xs in np.random.default_rng(42).normal(0, 1, size=(6, 3)).tolist():
-    checks.compare_engines(Value, _expression, _xs, "a larger expression")
-### END HIDDEN TESTS
+checks.check_engine(Value, "(a + b) * a + (b * b).tanh() - a.exp() / (a * 3)", [2.0, -3.0])
 checks.ok()
