@@ -13,10 +13,19 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
 # Submissions downloaded from an LMS go in downloaded/<assignment>/archive/, named
 # <assignment>_<student id>_attempt_<YYYYMMDDThhmmss>_<notebook>.ipynb;
-# `nbgrader zip_collect <assignment>` files them under submitted/<student id>/.
+# `course collect <assignment>` (or `nbgrader zip_collect <assignment>`) files them under
+# submitted/<student id>/. For Canvas's or Moodle's own download names, use
+# `course collect <assignment> --lms canvas` (or moodle), or set the pattern here:
+#   from course.collect import LMS_FORMATS
+#   c.FileNameCollectorPlugin.named_regexp = LMS_FORMATS["canvas"].pattern
 c.FileNameCollectorPlugin.named_regexp = (
     r".*_(?P<student_id>[^_]+)_attempt_(?P<timestamp>[0-9T]+)_(?P<file_id>\w+)"
 )
+
+# The roster is complete: a submission from an id that is not on it stops `nbgrader autograde`
+# and `course autograde` (instead of adding a student with no name). Import the roster first
+# (`course roster roster.csv`); `course autograde --add-students` accepts new ids on purpose.
+c.Autograde.create_student = False
 
 # Grading rules shared by `nbgrader autograde` and `course autograde` (same grades either way):
 # deleted or stripped test cells are restored and graded, harmless warnings do not zero a test,
