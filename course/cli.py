@@ -3,6 +3,9 @@
     course autograde ASSIGNMENT [--jobs N] [--student ID ...] [--force] [--scheduler ADDRESS]
     course feedback ASSIGNMENT [--student ID ...]    feedback HTML without the hidden tests
     course report ASSIGNMENT [--output FILE]         an HTML report for the instructor
+    course collect ASSIGNMENT [--lms canvas|moodle]  file an LMS download under submitted/
+    course roster FILE                               import the roster (CSV) into the gradebook
+    course export ASSIGNMENT|--all [--output FILE]   grades as CSV, with each row's status
     course sandbox                                   what isolation this machine gives
 
 Run it from the course folder (the one with ``nbgrader_config.py``) or pass ``--root``.
@@ -100,11 +103,32 @@ def _parser():
     r.add_argument("--output", default="", help="where to write it (default: reports/ASSIGNMENT.html)")
 
     sub.add_parser("sandbox", help="say what isolation learners' code gets on this machine")
+
+    from .collect import LMS_FORMATS
+
+    c = sub.add_parser("collect", help="file downloaded/ASSIGNMENT/archive/ under submitted/ (zip_collect)")
+    c.add_argument("assignment")
+    c.add_argument("--lms", choices=sorted(LMS_FORMATS), help="read the file names as this LMS writes them")
+    c.add_argument("--force", action="store_true", help="replace submissions collected before")
+    c.add_argument("--add-students", action="store_true", help="accept ids that are not on the roster")
+
+    o = sub.add_parser("roster", help="import the class roster (CSV: id,first_name,last_name,email)")
+    o.add_argument("file")
+
+    x = sub.add_parser("export", help="write the grades as CSV, with a status for each row")
+    x.add_argument("assignment", nargs="?", default="")
+    x.add_argument("--all", action="store_true", help="every assignment of the gradebook")
+    x.add_argument("--output", default="", help="where to write it (default: grades/ASSIGNMENT.csv)")
     return p
 
 
 def _autograde(args):
-    from .autograde import Options, autograde
+    from .autograde import Course, Options, autograde
+    from .collect import check_collected
+
+    course = Course(args.root)
+    check_collected(course, args.assignment, args.add_students)  # nothing left in downloaded/
+    before = set(course.roster())
 
     limits = Limits(
         notebook_timeout=args.timeout,
@@ -139,6 +163,12 @@ def _autograde(args):
         print("could not grade (see `course report`): " + ", ".join(s.failed))
     if s.refused:
         print(f"not graded, {len(s.refused)} folder(s) to fix first:\n  " + "\n  ".join(s.refused))
+    added = sorted(set(course.roster()) - before)
+    if added:
+        print(
+            f"added to the roster (--add-students), without names: {', '.join(added)}; "
+            "give them names with `course roster FILE`"
+        )
     if s.interrupted:
         print("interrupted: run the same command again to resume (graded submissions are skipped)")
         return 130
@@ -162,6 +192,36 @@ def _report(args):
     return 0
 
 
+def _collect(args):
+    from .collect import collect
+
+    print("\n".join(collect(args.root, args.assignment, args.lms, args.force, args.add_students)))
+    return 0
+
+
+def _roster(args):
+    from .roster import import_roster
+
+    print("\n".join(import_roster(args.root, args.file)))
+    return 0
+
+
+def _export(args):
+    from collections import Counter
+
+    from .autograde import CourseError
+    from .export import rows, write_csv
+
+    if bool(args.all) == bool(args.assignment):
+        raise CourseError("name one assignment (`course export a1_neuron`) or pass --all.")
+    name = "grades" if args.all else args.assignment
+    out = args.output or os.path.join(args.root, "grades", f"{name}.csv")
+    table = rows(args.root, None if args.all else [args.assignment])
+    counts = Counter(r["status"] for r in table)
+    print(f"wrote {write_csv(table, out)}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command with ``argv`` (default: the command line); return its exit status."""
     args = _parser().parse_args(argv)
@@ -174,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             return _feedback(args)
         if args.command == "report":
             return _report(args)
+        if args.command in ("collect", "roster", "export"):
+            return {"collect": _collect, "roster": _roster, "export": _export}[args.command](args)
         if args.command == "sandbox":
             support = detect()
             print(support.describe())

@@ -1,9 +1,12 @@
 """``course report``: one HTML page on a graded assignment, for the instructor.
 
-Read from the records ``course autograde`` keeps (``.course/<assignment>/<student>.json``):
-the grade distribution, the pass rate of each test, the most common feedback messages, the
-grading time per submission, and the flagged submissions with their reasons. Plots are
-matplotlib PNGs embedded in the page, so it is one self-contained file.
+Read from the records ``course autograde`` keeps (``.course/<assignment>/<student>.json``) and the
+roster: first a table with a row per learner (status, score, flags by severity, what is missing),
+who did not submit, and the flags grouped by severity (cheating suspected, grading trouble,
+information; see ``course.flags``), each group naming the learners concerned before the details;
+then the grade distribution, the pass rate of each test, the most common feedback messages and the
+grading time per submission. Plots are matplotlib PNGs embedded in the page, so it is one
+self-contained file.
 
 Everything in the records may come from a learner (student ids, file names, messages of failed
 tests, flags quoting them): the page escapes all of it, and the plots show it literally (no
@@ -23,6 +26,8 @@ import matplotlib.pyplot as plt
 
 from bookkit.style import PALETTE, use_course_style
 
+from . import flags as severity
+
 
 def _png(fig):
     buf = io.BytesIO()
@@ -31,8 +36,50 @@ def _png(fig):
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def summarise(records: list[dict]) -> dict:
-    """Numbers behind the report, from the grading records (plain data, easy to test)."""
+# Flags that say a notebook of the submission was not graded (it scores 0).
+MISSING_KINDS = ("missing-notebook", "unreadable", "too-big")
+
+
+def _learner(record):
+    """A row of the learners' table from one grading record."""
+    found = record.get("flags", [])
+    worst = severity.worst(found)
+    graded = record["status"] == "graded"
+    status = "not graded yet" if not graded else "flagged" if worst in severity.SEVERITIES[:2] else "graded"
+    counts = {s: sum(severity.severity(f) == s for f in found) for s in severity.SEVERITIES}
+    missing = sorted(
+        {f"{f['notebook']}.ipynb" for f in found if f.get("kind") in MISSING_KINDS and f.get("notebook")}
+    )
+    return {
+        "student": record["student"],
+        "status": status,
+        "score": record.get("score") if graded else None,
+        "max_score": record.get("max_score"),
+        "flags": {s: n for s, n in counts.items() if n},
+        "missing": missing,
+    }
+
+
+def _by_severity(records):
+    """{severity: {"students": [ids], "flags": [(student, notebook, kind, message)]}}, most
+    serious first, only the severities that occur."""
+    out = {}
+    for s in severity.SEVERITIES:
+        rows = [
+            (r["student"], f.get("notebook") or "", f.get("kind", ""), f["message"])
+            for r in records
+            for f in r["flags"]
+            if severity.severity(f) == s
+        ]
+        if rows:
+            out[s] = {"students": sorted({row[0] for row in rows}), "flags": rows}
+    return out
+
+
+def summarise(records: list[dict], roster=(), waiting=()) -> dict:
+    """Numbers behind the report, from the grading records (plain data, easy to test).
+    ``roster``: the ids of the class (those with no record and no work waiting did not submit);
+    ``waiting``: ids with work in ``submitted/`` that has no record yet (not graded yet)."""
     graded = [r for r in records if r["status"] == "graded"]
     scores = [r["score"] for r in graded]
     per_test = {}
@@ -55,7 +102,30 @@ def summarise(records: list[dict]) -> dict:
         "messages": messages.most_common(10),
         "seconds": {r["student"]: r["seconds"] for r in records},
         "flagged": flagged,
+        "learners": _learners(records, roster, waiting),
+        "not_submitted": sorted(set(roster) - {r["student"] for r in records} - set(waiting)),
+        "by_severity": _by_severity(records),
     }
+
+
+def _learners(records, roster, waiting):
+    """The learners' table: a row per record, per learner waiting and per learner absent."""
+    rows = {r["student"]: _learner(r) for r in records}
+    for sid, status, missing in [(w, "not graded yet", []) for w in waiting] + [
+        (a, "not submitted", ["no submission"]) for a in roster
+    ]:
+        rows.setdefault(
+            sid,
+            {
+                "student": sid,
+                "status": status,
+                "score": None,
+                "max_score": None,
+                "flags": {},
+                "missing": missing,
+            },
+        )
+    return [rows[k] for k in sorted(rows)]
 
 
 # Plot labels are shown as written: learners' text is never parsed as mathtext or TeX.
@@ -131,6 +201,7 @@ def render(assignment: str, s: dict) -> str:
         "messages": "Most common feedback messages",
         "time": "Grading time per submission",
     }
+    parts += _tables(s)
     for key in ("grades", "tests", "messages", "time"):
         if key in figs:
             parts.append(f"<h2>{titles[key]}</h2><img src='{figs[key]}' alt='{alts[key]}'>")
@@ -140,22 +211,54 @@ def render(assignment: str, s: dict) -> str:
             + "".join(f"<tr><td>{e(m)}</td><td>{n}</td></tr>" for m, n in s["messages"])
             + "</table>"
         )
-    parts.append("<h2>Flagged submissions</h2>")
-    if s["flagged"]:
-        parts.append(
-            "<table><tr><th>student</th><th>reason</th></tr>"
-            + "".join(f"<tr><td>{e(st)}</td><td>{e(msg)}</td></tr>" for st, msg in s["flagged"])
-            + "</table>"
-        )
-    else:
-        parts.append("<p>None.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _table(header, rows):
+    """An HTML table; every cell is escaped (learners' ids and messages included)."""
+    e = html.escape
+    head = "".join(f"<th scope='col'>{e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _score(row):
+    return "" if row["score"] is None else f"{row['score']:g} / {row['max_score']:g}"
+
+
+def _tables(s):
+    """The learners' table, who did not submit, and the flags by severity (learners first)."""
+    e = html.escape
+    parts = ["<h2>Learners</h2>"]
+    rows = [
+        (
+            r["student"],
+            r["status"],
+            _score(r),
+            ", ".join(f"{n} {sev}" for sev, n in r["flags"].items()),
+            ", ".join(r["missing"]),
+        )
+        for r in s["learners"]
+    ]
+    parts.append(_table(("learner", "status", "score", "flags", "missing"), rows) if rows else "<p>None.</p>")
+    parts.append("<h2>Not submitted</h2>")
+    absent = s["not_submitted"]
+    parts.append(f"<p>{len(absent)} on the roster: {e(', '.join(absent))}.</p>" if absent else "<p>None.</p>")
+    parts.append("<h2>Flagged submissions</h2>")
+    if not s["by_severity"]:
+        parts.append("<p>None.</p>")
+    for sev, group in s["by_severity"].items():
+        who = ", ".join(group["students"])
+        parts.append(f"<h3>{e(sev.capitalize())}: {len(group['students'])} learner(s)</h3><p>{e(who)}</p>")
+        parts.append(_table(("learner", "notebook", "kind", "reason"), group["flags"]))
+    return parts
 
 
 def write_report(root: str, assignment: str, output: str) -> str:
     """Write the report on ``assignment`` of the course at ``root`` to ``output``; return its path."""
     from .autograde import Course, CourseError, load_records
+    from .export import submitted_students
 
     course = Course(root)
     course.notebooks(assignment)
@@ -164,7 +267,9 @@ def write_report(root: str, assignment: str, output: str) -> str:
         raise CourseError(
             f"no grading records for '{assignment}': run `course autograde {assignment}` first."
         )
+    graded = {r["student"] for r in records}
+    waiting = [sid for sid in submitted_students(course, assignment) if sid not in graded]
     os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     with open(output, "w", encoding="utf-8") as fh:
-        fh.write(render(assignment, summarise(records)))
+        fh.write(render(assignment, summarise(records, course.roster(), waiting)))
     return output
