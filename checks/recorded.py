@@ -270,34 +270,54 @@ class OrOwn:
         self.recorded, self.own = recorded, own
 
     def __call__(self, *args, **kwargs):
+        if self.recorded is not None:
+            try:
+                return self.recorded(*args, **kwargs)
+            except NotRecorded:
+                if self.own is None:
+                    raise
+        return self.own(*args, **kwargs)
+
+
+def stand_ins(root, namespace, names):
+    """{name: stand-in} for each of ``names`` defined in ``namespace``: a function becomes one
+    that answers from ``root`` on the recorded path (:class:`OrOwn`); a dict of tuples of
+    functions (``ACTIVATION_LAYERS``) the same dict with each function so replaced, under its
+    own name. A name never looked up on the recorded path keeps the learner's own."""
+    out = {}
+    for n in names:
+        own = namespace.get(n)
+        if own is None:  # not defined there: nothing to stand in for
+            continue
         try:
-            return self.recorded(*args, **kwargs)
+            getattr(root, n)
         except NotRecorded:
-            if self.own is None:
-                raise
-            return self.own(*args, **kwargs)
+            continue
+        if isinstance(own, dict):
+            out[n] = {
+                k: tuple(f if f is None else OrOwn(_or_none(root, f.__name__), f) for f in v)
+                for k, v in own.items()
+            }
+        else:
+            out[n] = OrOwn(getattr(root, n), own)
+    return out
+
+
+def _or_none(root, name):
+    try:
+        return getattr(root, name)
+    except NotRecorded:
+        return None
 
 
 @contextmanager
 def parts_from(root, namespace, names):
     """While the block runs, ``namespace[name]`` (the notebook's globals) answers from ``root``
-    for each name in ``names``: a function, or a dict of tuples of functions (``ACTIVATION_LAYERS``)."""
-    saved = {n: namespace.get(n) for n in names}
-    for n in names:
-        own = saved[n]
-        if own is None:  # not defined in the notebook: nothing to stand in for
-            continue
-        try:
-            getattr(root, n)
-        except NotRecorded:  # never called on the recorded path: the learner's own stays
-            continue
-        if isinstance(own, dict):  # each function in it answered under its own name
-            namespace[n] = {
-                k: tuple(f if f is None else OrOwn(getattr(root, f.__name__), f) for f in v)
-                for k, v in own.items()
-            }
-        else:
-            namespace[n] = OrOwn(getattr(root, n), own)
+    for each name in ``names`` (see :func:`stand_ins`), so that a network is checked with the
+    reference's parts wherever it calls them, in helpers and methods too."""
+    replacements = stand_ins(root, namespace, names)
+    saved = {n: namespace[n] for n in replacements}
+    namespace.update(replacements)
     try:
         yield
     finally:

@@ -70,13 +70,13 @@ produced.
 Shapes are best all different (N=5, D=4, M=3, ...), so that a transposed result cannot pass.
 """
 
+import copy
 import functools
 import importlib
 import inspect
 import io
 import json
 import os
-import re
 import stat
 import tomllib
 from collections.abc import Callable
@@ -149,9 +149,8 @@ def _draw(arg, rng):
         loader, seed, field = arg["dataset"]
         return np.asarray(getattr(_resolve(loader)(seed=seed), field))
     if "model" in arg:
-        construct = arg.get("construct", {})
-        value = _resolve(arg["model"])(*construct.get("args", []), **construct.get("kwargs", {}))
-        return Built(value, {"model": arg["model"], "construct": construct})
+        how = arg.get("construct", {})
+        return Built(construct(_resolve(arg["model"]), how), {"model": arg["model"], "construct": how})
     if "tuple" in arg:
         return tuple(_draw(a, rng) for a in arg["tuple"])
     if "cache_of" in arg:
@@ -173,14 +172,26 @@ def _resolve(dotted):
     return getattr(importlib.import_module(module), name)
 
 
-def _call(dotted, construct=None):
-    """The reference function ``dotted``; with ``construct``, ``dotted`` is ``module.Class.method``
-    and the method is bound to ``Class(*args, **kwargs)``."""
-    if construct is None:
+def construct(cls, how):
+    """``cls(*args, **kwargs)`` as ``how`` says; with ``"biases": seed``, every bias ``b*`` of its
+    ``params`` is then drawn from that seed (fresh models have zero biases, behind which a
+    forgotten bias hides). The kernel builds the notebook's class the same way."""
+    instance = cls(*how.get("args", []), **how.get("kwargs", {}))
+    if "biases" in how:
+        rng = np.random.default_rng(how["biases"])
+        for k in sorted(instance.params):
+            if k.startswith("b"):
+                instance.params[k] = rng.normal(0.0, 0.5, size=instance.params[k].shape)
+    return instance
+
+
+def _call(dotted, how=None):
+    """The reference function ``dotted``; with ``how`` (a ``construct`` table), ``dotted`` is
+    ``module.Class.method`` and the method is bound to an instance built that way."""
+    if how is None:
         return _resolve(dotted)
     owner, _, method = dotted.rpartition(".")
-    instance = _resolve(owner)(*construct.get("args", []), **construct.get("kwargs", {}))
-    return getattr(instance, method)
+    return getattr(construct(_resolve(owner), how), method)
 
 
 def _expression(cls, expression, xs, local=False):
@@ -192,6 +203,49 @@ def _expression(cls, expression, xs, local=False):
     else:
         out.backward()
     return [out.data] + [leaf.grad for leaf in leaves]
+
+
+def resolve_reference(name: str):
+    """What ``checks.reference.<name>`` stands for when answers are recorded: nanoprop's ``name``
+    (from the package, or from the one of its modules that defines it), or a helper built on it."""
+    import nanoprop
+
+    if name == "expression_gradients":
+        return expression_gradients
+    if hasattr(nanoprop, name):
+        return getattr(nanoprop, name)
+    modules = [m for m in vars(nanoprop).values() if inspect.ismodule(m) and hasattr(m, name)]
+    if not modules:
+        raise AttributeError(f"nanoprop has no {name!r}")
+    return getattr(modules[0], name)
+
+
+def parts_table(spec: dict, args: list) -> dict:
+    """The answers the reference's own parts (``rebind``) give on the path the reference composite
+    takes for ``args``: the kernel runs the learner's composite with them (``checks.parts_from``),
+    so a bug in a part is not charged to the composite too."""
+    from checks import recorded
+    from checks.calling import rebind
+
+    root = recorded.answers_from({})
+    method = spec["function"].rpartition(".")[2]
+    fn = _call(spec["reference"] + "." + method, spec["construct"]) if "construct" in spec else None
+    fn = fn or _resolve(spec["reference"])
+    names = list(spec["rebind"])
+    with recorded.recording(resolve_reference, root) as answers:
+        stand_ins = recorded.stand_ins(root, getattr(fn, "__func__", fn).__globals__, names)
+        result = rebind(fn, **stand_ins)(*copy.deepcopy([_plain(a) for a in args]))
+        if inspect.isgenerator(result):
+            list(result)
+    return answers
+
+
+def _plain(arg):
+    return (
+        copy.deepcopy(arg.value)
+        if isinstance(arg, Built)
+        else (np.random.default_rng(int(arg)) if isinstance(arg, RngSeed) else arg)
+    )
 
 
 def expression_gradients(expression: str, xs, local: bool = False) -> list[float]:
@@ -289,10 +343,9 @@ def __course_probe(folder):
             return None
         if "rng" in _l:
             return _np.random.default_rng(int(_l["rng"]))
-        if "model" in _l:
-            _mod, _, _attr = _l["model"].rpartition(".")
-            _c = _l["construct"]
-            return getattr(_il.import_module(_mod), _attr)(*_c.get("args", []), **_c.get("kwargs", {}))
+        if "model" in _l:  # the assignment's own class of that name, from what it gives
+            _cls = getattr(_il.import_module("given"), _l["model"].rpartition(".")[2])
+            return _build(_cls, _l["construct"])
         if "npy" in _l:
             return _np.load(_os.path.join(folder, _l["npy"]), allow_pickle=False)
         _parts = [_load(_p) for _p in _l.get("tuple", _l.get("list"))]
@@ -303,17 +356,14 @@ def __course_probe(folder):
         with open(_tmp, "w") as _fh:
             _json.dump(_out, _fh)
         _os.replace(_tmp, _os.path.join(folder, "status.json"))
-    def _nanoprop_names(_f):
-        _f = getattr(_f, "__func__", _f)
-        _found = set()
-        for _n in getattr(getattr(_f, "__code__", None), "co_names", ()):
-            if _n == "nanoprop":  # named, or imported inside the function
-                _found.add(_n)
-            _v = getattr(_f, "__globals__", {}).get(_n)
-            _m = getattr(_v, "__module__", None) or getattr(_v, "__name__", "")
-            if isinstance(_m, str) and _m.split(".")[0] == "nanoprop":
-                _found.add(_n)
-        return _found
+    def _build(_cls, _c):
+        _obj = _cls(*_c.get("args", []), **_c.get("kwargs", {}))
+        if "biases" in _c:
+            _g = _np.random.default_rng(_c["biases"])
+            for _k in sorted(_obj.params):
+                if _k.startswith("b"):
+                    _obj.params[_k] = _g.normal(0.0, 0.5, size=_obj.params[_k].shape)
+        return _obj
     def _arrays(_v):
         if isinstance(_v, _np.ndarray):
             return [_v]
@@ -327,14 +377,6 @@ def __course_probe(folder):
             _cls = globals().get(_name)
             if not isinstance(_cls, type):
                 return "not defined"
-            if any(str(getattr(_b, "__module__", "")).split(".")[0] == "nanoprop" for _b in _cls.__mro__):
-                return "derives from the reference (nanoprop)"
-            _mods = set()
-            for _k, _v in vars(_cls).items():
-                if not (_spec.get("local") and _k == "backward"):
-                    _mods |= _nanoprop_names(_v)
-            if _mods:
-                return "calls nanoprop: " + ", ".join(sorted(_mods))
             _leaves = [_cls(_a) for _a in _args]
             _o = eval(_spec["expression"], {"__builtins__": {}}, dict(zip(%(leaves)r, _leaves)))
             if _spec.get("local"):
@@ -358,22 +400,19 @@ def __course_probe(folder):
                 _fn = globals().get(_name)
                 if not callable(_fn):
                     return "not defined"
-            _mods = _nanoprop_names(_fn)
-            if _mods:
-                return "calls nanoprop: " + ", ".join(sorted(_mods))
-            if _spec.get("rebind") and isinstance(_fn, _types.FunctionType):
-                from checks import rebind as _rebind
-                _names = {}
-                for _n, _dotted in _spec["rebind"].items():
-                    _mod, _, _attr = _dotted.rpartition(".")
-                    _names[_n] = getattr(_il.import_module(_mod), _attr)
-                _fn = _rebind(_fn, **_names)
             if _owner:
-                _c = _spec.get("construct", {})
-                _fn = _types.MethodType(_fn, _cls(*_c.get("args", []), **_c.get("kwargs", {})))
+                _fn = _types.MethodType(_fn, _build(_cls, _spec.get("construct", {})))
             _given = _arrays(_args)
             _before = [_g.copy() for _g in _given]
-            _r = _fn(*_args)
+            if _spec.get("rebind"):  # the reference's parts, answered on the reference's path
+                import checks as _checks
+                _table = _json.load(open(_os.path.join(folder, "parts_%%d.json" %% _i)))
+                with _checks.parts_from(_checks.answers_from(_table), globals(), list(_spec["rebind"])):
+                    _r = _fn(*_args)
+                    if _spec.get("property") == "minibatches" or hasattr(_r, "__next__"):
+                        _r = list(_r)
+            else:
+                _r = _fn(*_args)
             if _spec.get("property") == "minibatches":
                 _rows = []
                 for _k, _b in enumerate(_r):
@@ -428,6 +467,8 @@ def prepare(folder: str, specs: list[dict], seed: int, owner: int | None = None)
             args = make_inputs(spec, rng)
             layouts.append([_save(dir_fd, f"in_{i}_{k}", a, owner) for k, a in enumerate(args)])
             inputs.append(args)
+            if spec.get("rebind"):
+                _write(dir_fd, f"parts_{i}.json", json.dumps(parts_table(spec, args)).encode(), owner)
         for name, data in (("specs.json", specs), ("layouts.json", layouts)):
             _write(dir_fd, name, json.dumps(data).encode(), owner)
         if owner is not None:
@@ -573,8 +614,3 @@ def copied_from_reference(source: str, min_lines: int = 3) -> list[str]:
     """Names of nanoprop functions sharing at least ``min_lines`` distinctive lines with source."""
     mine = _normal_lines(source)
     return sorted(name for name, lines in _reference_functions().items() if len(mine & lines) >= min_lines)
-
-
-def mentions_reference(source: str) -> bool:
-    """True if learner code names the reference package (importing it is not allowed)."""
-    return re.search(r"\bnanoprop\b", source) is not None

@@ -17,7 +17,6 @@ import io
 import logging
 import multiprocessing.util
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -298,15 +297,6 @@ class SandboxedExecute(Execute):
     def _probe(self, nb, notebook, kernel, path):
         specs = [s for s in self.job.probes if s.get("notebook", notebook) == notebook]
         learner_src = [c.source for c in nb.cells if c.cell_type == "code" and _is_learner_cell(c)]
-        if any(probes.mentions_reference(_without_given_header(src)) for src in learner_src):
-            self.flags.append(
-                intake.flag(
-                    "uses-reference",
-                    "the learner's code mentions the reference "
-                    "package 'nanoprop' (importing it is not allowed)",
-                    notebook,
-                )
-            )
         for src in learner_src:
             copied = probes.copied_from_reference(src)
             if copied:
@@ -321,11 +311,6 @@ class SandboxedExecute(Execute):
         if not specs:
             return
         verdicts = {}
-        for i, spec in enumerate(specs):  # static check: the function's own cell names nanoprop
-            defined = spec["function"].rpartition(".")[2]
-            fn_cell = [s for s in learner_src if re.search(rf"def\s+{re.escape(defined)}\s*\(", s)]
-            if any(probes.mentions_reference(_without_given_header(s)) for s in fn_cell):
-                verdicts[i] = f"{spec['function']}: its code uses the reference package nanoprop"
         for i, verdict in self._run_probes(specs, kernel, nb, path).items():
             verdicts.setdefault(i, verdict)
         for i, verdict in verdicts.items():
@@ -455,17 +440,6 @@ class SandboxedExecute(Execute):
         self.flags.append(intake.flag(kind, message, notebook))
         for cell in passing:
             cell.outputs.append(_error(ename, detail))
-
-
-# The class headers the notebooks give in an answer cell: the class inherits the
-# reference's constructor by design (a2, a5). Any other mention of nanoprop is the learner's.
-GIVEN_HEADERS = ("class MLP(nanoprop.MLP):",)
-
-
-def _without_given_header(source):
-    """A learner's cell without the class headers the notebook gives (each a line of its own)."""
-    lines = source.splitlines()
-    return "\n".join(ln for ln in lines if ln.strip() not in GIVEN_HEADERS)
 
 
 def _write_tree(base, files):

@@ -344,11 +344,12 @@ def _read_only_paths():
 
 
 def _kernel_packages():
-    """The course's packages a learner's kernel imports: the reference and the test helpers."""
+    """The course's packages a learner's kernel imports: the test helpers, and nothing else (the
+    reference holds the answers: it never enters the jail; what an assignment gives comes with its
+    notebook, in ``given.py``)."""
     import checks
-    import nanoprop
 
-    return nanoprop, checks
+    return (checks,)
 
 
 def _package_paths():
