@@ -25,13 +25,14 @@ import filecmp
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
 
 from .autograde import Course, CourseError
-from .intake import shown
+from .intake import shown, student_problem
 
 MANIFEST = "collect.json"  # in downloaded/<assignment>/, next to archive/ and extracted/
 IGNORED = ("__MACOSX", ".DS_Store", "Thumbs.db")  # what archivers add: never a learner's work
@@ -142,7 +143,14 @@ def read_download(
     from nbgrader.plugins import ExtractorPlugin
     from nbgrader.utils import parse_utc
 
-    ExtractorPlugin().extract(folder(course, assignment, "archive"), scratch)
+    archive = folder(course, assignment, "archive")
+    try:
+        ExtractorPlugin().extract(archive, scratch)
+    except Exception as exc:  # a damaged or unknown archive: setuptools raises several types
+        raise CourseError(
+            f"cannot unpack what is in {archive} ({exc.__class__.__name__}: {exc}). Download it "
+            "from the LMS again, or unpack it there by hand."
+        ) from None
     extracted = folder(course, assignment, "extracted")
     regexp = re.compile(pattern)
     roster = set(course.roster())
@@ -161,7 +169,7 @@ def read_download(
             match = regexp.match(os.path.join(extracted, rel))
             info = match.groupdict() if match and match.groups() else {}
             student, file_id = info.get("student_id"), info.get("file_id")
-            if not student or not file_id:
+            if not student or not file_id or "/" in student or student_problem(student):
                 out.unmatched.append(label)
                 continue
             if info.get("timestamp"):
@@ -294,8 +302,6 @@ def collect(
 def _zip_collect(course, assignment, pattern, force):
     """Run ``nbgrader zip_collect`` with the pattern; ``extracted/`` (only ever a copy of
     ``archive/``) is emptied first, which zip_collect would otherwise refuse without --force."""
-    import shutil
-
     shutil.rmtree(folder(course, assignment, "extracted"), ignore_errors=True)
     cmd = [sys.executable, "-m", "nbgrader", "zip_collect", assignment]
     cmd += [f"--FileNameCollectorPlugin.named_regexp={pattern}"] + (["--force"] if force else [])

@@ -116,6 +116,19 @@ def import_roster(root: str, path: str) -> list[str]:
     added, updated = [], []
     with Gradebook(course.db_url, course.course_id) as gb:
         known = {s.id: s for s in gb.db.query(Student)}
+        by_case = {k.casefold(): k for k in known}
+        clashes = [
+            f"line {x.line}: {shown(x.id)} differs only by case from {shown(by_case[x.id.casefold()])}, "
+            "already in the gradebook"
+            for x in learners
+            if x.id not in known and x.id.casefold() in by_case
+        ]
+        if clashes:
+            raise CourseError(
+                f"the roster {path} was not imported (nothing was changed):\n  "
+                + "\n  ".join(clashes)
+                + "\nUse the gradebook's spelling of these ids."
+            )
         try:
             for learner in learners:
                 fields = {

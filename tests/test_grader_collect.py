@@ -190,3 +190,11 @@ def test_autograde_refuses_files_left_in_the_download(course, capsys):
     assert "not in submitted/ yet" in err and "f1_neuron_104233_attempt_20261121T090000" in err
     assert "run `course collect f1_neuron`" in err
     assert not (course / "autograded").exists()
+
+
+def test_a_damaged_zip_is_a_clear_error(course, capsys):
+    (archive(course) / "fall26-f1_neuron submissions.zip").write_bytes(b"PK\x03\x04 cut short")
+    assert collect(course, "--lms", "canvas") == 2
+    err = capsys.readouterr().err
+    assert "cannot unpack what is in" in err and "Download it from the LMS again" in err
+    assert submitted(course) == []

@@ -100,3 +100,11 @@ def test_an_unknown_id_is_an_error_unless_accepted(course, capsys):
     out = capsys.readouterr().out
     assert "added to the roster (--add-students), without names: zed" in out and "course roster" in out
     assert fx.scores(course, "zed") == fx.POINTS
+
+
+def test_an_id_that_differs_from_the_gradebook_only_by_case_is_refused(course, capsys):
+    assert roster(course, HEADER + "s002,Ada,Lovelace,\nS001,Grace,Hopper,\n") == 2
+    assert (
+        "line 3: 'S001' differs only by case from 's001', already in the gradebook" in capsys.readouterr().err
+    )
+    assert "s002" not in learners(course)
