@@ -31,6 +31,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 
+from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
+
 from .autograde import Course, CourseError
 from .intake import shown, student_problem
 
@@ -134,13 +136,23 @@ def _ignored(rel):
     return any(part in IGNORED or part.startswith(".") for part in rel.split(os.sep))
 
 
+class CourseCollector(FileNameCollectorPlugin):
+    """nbgrader's collector, leaving out what archivers add (``__MACOSX/._<name>`` copies of every
+    file, hidden files), which the pattern may match like the learner's own notebook."""
+
+    def collect(self, submitted_file):
+        extracted = self.parent._format_collect_path(self.parent.extracted_directory)
+        if _ignored(os.path.relpath(submitted_file, extracted)):
+            return None
+        return super().collect(submitted_file)
+
+
 def read_download(
     course: Course, assignment: str, pattern: str, scratch: str, add_students=False
 ) -> Download:
     """Unpack ``archive/`` into ``scratch`` with nbgrader's extractor and sort every file as
     zip_collect would: the pattern is matched against the path the file will have in
     ``extracted/``."""
-    from nbgrader.plugins import ExtractorPlugin
     from nbgrader.utils import parse_utc
 
     archive = folder(course, assignment, "archive")
@@ -304,7 +316,8 @@ def _zip_collect(course, assignment, pattern, force):
     ``archive/``) is emptied first, which zip_collect would otherwise refuse without --force."""
     shutil.rmtree(folder(course, assignment, "extracted"), ignore_errors=True)
     cmd = [sys.executable, "-m", "nbgrader", "zip_collect", assignment]
-    cmd += [f"--FileNameCollectorPlugin.named_regexp={pattern}"] + (["--force"] if force else [])
+    cmd += [f"--collector={__name__}.CourseCollector", f"--CourseCollector.named_regexp={pattern}"]
+    cmd += ["--force"] if force else []
     proc = subprocess.run(cmd, cwd=course.root, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])

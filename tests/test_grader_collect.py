@@ -198,3 +198,18 @@ def test_a_damaged_zip_is_a_clear_error(course, capsys):
     err = capsys.readouterr().err
     assert "cannot unpack what is in" in err and "Download it from the LMS again" in err
     assert submitted(course) == []
+
+
+def test_archivers_litter_is_left_out(course):
+    """A zip made on a Mac holds a '__MACOSX/._<name>' copy of each file, which the pattern
+    matches like the learner's notebook: it must not be collected in its place."""
+    name = "f1_neuron_s001_attempt_20261120T090000_f1_neuron.ipynb"
+    with zipfile.ZipFile(archive(course) / "class.zip", "w") as z:
+        z.writestr(f"Submissions/{name}", nbformat.writes(fx.answered(course)))
+        # sorted after it, with the same timestamp: plain zip_collect would keep this one
+        z.writestr(f"__MACOSX/Submissions/._{name}", b"\x00\x05\x16\x07 resource fork")
+        z.writestr(".DS_Store", b"\x00")
+    assert collect(course) == 0
+    assert submitted(course) == ["s001/f1_neuron/f1_neuron.ipynb"]
+    got = course / "submitted" / "s001" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb"
+    assert nbformat.read(got, as_version=4).cells  # the notebook, not the resource fork
