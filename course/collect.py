@@ -264,7 +264,10 @@ def collect(
         download = read_download(course, assignment, pattern, scratch, add_students)
     found = problems(download, pattern, source, assignment)
     if not download.collected and not found:
-        found.append(f"no notebooks in {archive} (only: {', '.join(download.others) or 'nothing'}).")
+        found.append(
+            f"no notebooks in {archive} (only: {', '.join(download.others) or 'nothing'}): put the "
+            "notebooks (.ipynb) or the zip downloaded from the LMS there."
+        )
     replaced = sorted(
         s for s in download.students() if os.path.isdir(course.path("submitted", s, assignment))
     )

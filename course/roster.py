@@ -40,7 +40,7 @@ def read_roster(path: str) -> list[Learner]:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             text = fh.read()
     except OSError as exc:
-        raise CourseError(f"cannot read the roster {path}: {exc.strerror}") from None
+        raise CourseError(f"cannot read the roster {path} ({exc.strerror}): check the path.") from None
     except UnicodeDecodeError:
         raise CourseError(f"{path} is not UTF-8 text: save it from the spreadsheet as 'CSV UTF-8'.") from None
     first = text.splitlines()[0] if text.strip() else ""
