@@ -27,8 +27,9 @@ RELEASED = OUT / "released"
 
 
 def release(names, source=SOURCE, dest=RELEASED):
-    """Run nbgrader's generate_assignment on each assignment in a scratch course folder and
-    copy the released notebooks to ``dest``. Returns {name: released path}.
+    """Run nbgrader's generate_assignment on each assignment in a scratch course folder, copy the
+    released notebooks to ``dest`` and pack each assignment's kit (:func:`write_kit`) next to it.
+    Returns {name: released path}.
 
     A notebook already released from an unchanged source is kept as it is."""
     released = {name: dest / f"{name}.ipynb" for name in names}
@@ -36,7 +37,9 @@ def release(names, source=SOURCE, dest=RELEASED):
         name
         for name in names
         if not released[name].is_file()
+        or not kit_path(released[name]).is_file()
         or released[name].stat().st_mtime < (source / name / f"{name}.ipynb").stat().st_mtime
+        or kit_path(released[name]).stat().st_mtime < newest_kit_source(source / name)
     ]
     if not stale:
         return released
@@ -62,7 +65,56 @@ def release(names, source=SOURCE, dest=RELEASED):
                     f"{result.get('error', '')}"
                 )
             shutil.copyfile(Path(course) / "release" / name / f"{name}.ipynb", released[name])
+            write_kit(Path(course) / "release" / name, kit_path(released[name]))
     return released
+
+
+# A kit: the released folder of one assignment (its notebook, given.py, expected.json and data),
+# the test helpers the notebook imports, and how to start. Nothing else: no solution, no hidden
+# test, no reference (tests/test_assignments_kits.py checks each against all of them).
+CHECKS = ROOT / "checks"
+KIT_README = """{title}
+
+What you need: Python 3.10 or later with numpy and Jupyter, for example
+    python -m pip install -r requirements.txt
+(or open the notebook in VS Code, JupyterLab or Jupyter Notebook with a kernel that has numpy).
+
+Open {name}.ipynb from this folder, run the set-up cell, then write each function in the
+cells marked "# YOUR CODE HERE" and run the test cell after it. Keep the other files here:
+  given.py        the code this assignment gives you (read it; do not change it)
+  expected.json   the expected results of the visible tests
+  checks/         the test helpers the test cells use
+Hand in {name}.ipynb alone, as your instructor says (the grader brings its own copy of the rest).
+"""
+
+
+def kit_path(released_notebook):
+    return released_notebook.with_suffix(".zip")
+
+
+def newest_kit_source(folder):
+    """The latest change to what goes into a kit besides the notebook."""
+    paths = [*folder.iterdir(), *CHECKS.glob("*.py")]
+    return max(p.stat().st_mtime for p in paths if p.is_file())
+
+
+def write_kit(released_folder, zip_path):
+    """Pack ``released_folder`` (what nbgrader released) with the test helpers into ``zip_path``,
+    every file under ``<name>/``, with fixed dates so the same kit has the same bytes."""
+    import zipfile
+
+    name = released_folder.name
+    files = {p.name: p.read_bytes() for p in sorted(released_folder.iterdir()) if p.is_file()}
+    files.update({f"checks/{p.name}": p.read_bytes() for p in sorted(CHECKS.glob("*.py"))})
+    files["requirements.txt"] = b"numpy\njupyterlab\n"
+    title = assignments.get(name).title
+    files["README.txt"] = KIT_README.format(title=title, name=name).encode()
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rel in sorted(files):
+            info = zipfile.ZipInfo(f"{name}/{rel}", date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, files[rel])
 
 
 def cell_text(cell):
@@ -136,6 +188,7 @@ def page(name, released_path):
         for gid, points, needs in tests
     )
     download = released_path.relative_to(OUT).as_posix()
+    kit = kit_path(released_path).relative_to(OUT).as_posix()
     return f"""# {title}
 
 {goal}
@@ -144,16 +197,18 @@ def page(name, released_path):
 
 **You write:** {", ".join(f"`{f}`" for f in dict.fromkeys(functions))}.
 
-**Download:** {{download}}`the assignment notebook ({name}.ipynb) <{download}>`.
-Save it inside your copy of the course and open it with `make lab`: its test cells use the
-course's test helpers (`import checks`).
+**Download:** {{download}}`the assignment kit ({name}.zip) <{kit}>`: unpack it anywhere and
+open `{name}/{name}.ipynb` in Jupyter (see {{doc}}`start`). It holds the notebook, the code the
+assignment gives you (`given.py`), the expected results of the visible tests and the test helpers;
+you need only numpy. ({{download}}`The notebook alone <{download}>`.)
 
 ## What is graded ({total:g} points)
 
 Each test earns its points when the functions it needs are right, so a correct forward pass keeps
 its points even if the backward pass is wrong. The tests you see in the notebook are a sample: the
-grader also runs hidden tests on random shapes and values, and checks that your inputs are not
-modified in place.
+grader also checks each function outside the notebook, on random shapes and values it draws
+afresh, against the course's reference, and checks that your inputs are not modified in place.
+A test's points count when both agree.
 
 | test | needs your answer cells | points |
 | --- | --- | ---: |
@@ -171,17 +226,48 @@ def index(names):
     return f"""# Doing the assignments
 
 Each assignment is a Jupyter notebook in which you implement one step of backpropagation yourself,
-with the same function names and signatures as the book's reference package `nanoprop`. Fill in
-the cells marked `# YOUR CODE HERE`, run the test cells after each function, and read what they
-say: a failing test tells you what it expected and where to look, without giving the answer away.
+with the same function names and signatures as the book's reference package `nanoprop`. Download
+its kit, fill in the cells marked `# YOUR CODE HERE`, run the test cells after each function, and
+read what they say: a failing test tells you what it expected and where to look, without giving
+the answer away. New here? {{doc}}`start` says what to install and how to hand in.
 
 | assignment | points |
 | --- | ---: |
 {table}
 
 Your instructor grades the notebooks with nbgrader. The grader runs the tests you can see and
-more: hidden tests compare your functions with the reference on random shapes and values.
-Calling `nanoprop` from your own functions is not allowed and scores zero for that function.
+more: it compares your functions with the reference on random shapes and values, outside your
+notebook. The reference is not in the kit and not in the grader's kernel: write every function
+yourself, with numpy.
+"""
+
+
+START = """# Start here
+
+You do the assignments on your own machine, in any Jupyter: JupyterLab, Jupyter Notebook or
+VS Code. Nothing else of the course is needed.
+
+1. **Install** Python 3.10 or later, then numpy and Jupyter:
+   `python -m pip install numpy jupyterlab` (each kit also holds this as `requirements.txt`).
+2. **Download a kit** from its assignment's page, unpack the zip anywhere, and open the notebook
+   in its folder (`jupyter lab a1_neuron/a1_neuron.ipynb`). Keep the other files next to it:
+   `given.py` (the code the assignment gives you), `expected.json` (the expected results of the
+   visible tests) and `checks/` (the test helpers).
+3. **Run the set-up cell**, then, for each function, write your code where it says
+   `# YOUR CODE HERE` (remove the `raise NotImplementedError()`) and run the test cell below it.
+   A failing test says what it expected and where to look. Run the cells in order; after
+   changing a function, run its cell again, then its test.
+4. **Validate** before you hand in: in JupyterLab with nbgrader installed, the *Validate* button
+   runs the whole notebook from the top, as the grader will, and reports any test that fails or
+   any cell that errors. Without it, restart the kernel and run all cells: the result is the same.
+5. **Hand in** the notebook file alone (`a1_neuron.ipynb`), as your instructor says (an upload to
+   your course's site, usually). Do not rename it. The grader runs it with its own copy of the
+   other files, checks each of your functions on fresh inputs outside your notebook, and sends
+   you feedback: each test's points and what went wrong.
+
+The tests you see are a sample of what is graded; passing them all is a good sign, not a
+guarantee. The reference package `nanoprop` is not in the kit, and the grader's kernel does not
+have it either: write every function yourself, with numpy.
 """
 
 
@@ -194,10 +280,11 @@ def write_if_changed(path, text):
 def main():
     names = assignments.names()
     released = release(names)
-    pages = {OUT / "index.md": index(names)}
+    pages = {OUT / "index.md": index(names), OUT / "start.md": START}
     pages.update({OUT / f"{name}.md": page(name, released[name]) for name in names})
-    for stale in set(OUT.glob("*.md")) | set(RELEASED.glob("*.ipynb")):
-        if stale not in pages and stale not in released.values():
+    kits = {kit_path(p) for p in released.values()}
+    for stale in set(OUT.glob("*.md")) | set(RELEASED.glob("*.ipynb")) | set(RELEASED.glob("*.zip")):
+        if stale not in pages and stale not in released.values() and stale not in kits:
             stale.unlink()
     for path, text in pages.items():
         write_if_changed(path, text)
