@@ -112,7 +112,8 @@ def import_roster(root: str, path: str) -> list[str]:
         raise CourseError(f"the roster {path} lists no learners (only a header).")
     # nbgrader runs `alembic` by name when it creates a gradebook
     bindir = os.path.dirname(sys.executable)
-    os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     added, updated = [], []
     with Gradebook(course.db_url, course.course_id) as gb:
         known = {s.id: s for s in gb.db.query(Student)}

@@ -108,3 +108,10 @@ def test_an_id_that_differs_from_the_gradebook_only_by_case_is_refused(course, c
         "line 3: 'S001' differs only by case from 's001', already in the gradebook" in capsys.readouterr().err
     )
     assert "s002" not in learners(course)
+
+
+def test_the_roster_can_come_first(tmp_path):
+    """Before any assignment is generated there is no gradebook yet: the import creates it."""
+    (tmp_path / "nbgrader_config.py").write_text(fx.CONFIG)
+    assert roster(tmp_path, HEADER + "s101,Ada,Lovelace,\n") == 0
+    assert Course(tmp_path).roster() == ["s101"]
