@@ -5,9 +5,12 @@
 - a notebook whose name matches no learner, an id not on the roster, two files for one notebook
   without timestamps, or a submission already collected stop the collect: non-zero exit, the file
   names, what was expected and the fix; nothing is collected;
-- `course autograde` refuses to grade while the download holds a file not collected.
+- `course autograde` refuses to grade while the download holds a file not collected;
+- archivers' litter (`__MACOSX/._<name>`) is never collected in place of a notebook;
+- a Canvas class from its download to the export (graded, so marked `grading`).
 """
 
+import csv
 import re
 import zipfile
 
@@ -213,3 +216,19 @@ def test_archivers_litter_is_left_out(course):
     assert submitted(course) == ["s001/f1_neuron/f1_neuron.ipynb"]
     got = course / "submitted" / "s001" / fx.ASSIGNMENT / f"{fx.NOTEBOOK}.ipynb"
     assert nbformat.read(got, as_version=4).cells  # the notebook, not the resource fork
+
+
+@pytest.mark.grading
+def test_a_canvas_class_from_download_to_export(course, tmp_path, capsys):
+    blank = {g: f"def {g}(*args):\n    raise NotImplementedError()" for g in fx.CORRECT}
+    with zipfile.ZipFile(archive(course) / "fall26-f1_neuron submissions.zip", "w") as z:
+        z.writestr("lovelaceada_104233_5566102_f1_neuron.ipynb", nbformat.writes(fx.answered(course)))
+        z.writestr(
+            "turingalan_late_2034871_5566107_f1_neuron-1.ipynb", nbformat.writes(fx.answered(course, blank))
+        )
+    assert collect(course, "--lms", "canvas") == 0
+    assert cli.main(["--root", str(course), "autograde", fx.ASSIGNMENT, "--quiet", "--jobs", "1"]) == 0
+    out = tmp_path / "grades.csv"
+    assert cli.main(["--root", str(course), "export", fx.ASSIGNMENT, "--output", str(out)]) == 0
+    rows = {r["student_id"]: (r["status"], r["score"]) for r in csv.DictReader(out.open(newline=""))}
+    assert rows == {"104233": ("graded", "5"), "2034871": ("graded", "0"), "s001": ("not submitted", "")}
