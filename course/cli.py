@@ -7,6 +7,7 @@
     course roster FILE                               import the roster (CSV) into the gradebook
     course export ASSIGNMENT|--all [--output FILE]   grades as CSV, with each row's status
     course sandbox                                   what isolation this machine gives
+    course publish OUTPUT [--through ASSIGNMENT]     the built book and kits, checked for answers
 
 Run it from the course folder (the one with ``nbgrader_config.py``) or pass ``--root``.
 The plain ``nbgrader`` commands keep working on the same folder and gradebook.
@@ -104,6 +105,17 @@ def _parser():
 
     sub.add_parser("sandbox", help="say what isolation learners' code gets on this machine")
 
+    pub = sub.add_parser(
+        "publish", help="copy the built book and its kits for a graded class, checked for answers"
+    )
+    pub.add_argument("output", help="a new folder to publish")
+    pub.add_argument(
+        "--book", default="_build/html", help="the built book (default: %(default)s, from `make book`)"
+    )
+    pub.add_argument(
+        "--through", default=None, metavar="ASSIGNMENT", help="leave out the kits of later assignments"
+    )
+
     from .collect import LMS_FORMATS
 
     c = sub.add_parser("collect", help="file downloaded/ASSIGNMENT/archive/ under submitted/ (zip_collect)")
@@ -183,6 +195,19 @@ def _feedback(args):
     return 0
 
 
+def _publish(args):
+    from .publish import publish
+
+    book = os.path.join(args.root, args.book)
+    problems = publish(book, args.output, args.through)
+    if problems:
+        print(f"{args.output} is NOT fit to publish for a graded class: it holds answers", file=sys.stderr)
+        print("  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
+    print(f"{args.output}: the built book and its kits, with no solution, hidden check or reference answer")
+    return 0
+
+
 def _report(args):
     from .report import write_report
 
@@ -234,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
             return _feedback(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "publish":
+            try:
+                return _publish(args)
+            except (FileNotFoundError, FileExistsError, ValueError) as exc:
+                raise CourseError(str(exc)) from None
         if args.command in ("collect", "roster", "export"):
             return {"collect": _collect, "roster": _roster, "export": _export}[args.command](args)
         if args.command == "sandbox":

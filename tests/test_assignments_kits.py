@@ -9,7 +9,6 @@ its visible tests, a seeded bug fails its test with its message, the blank noteb
 tests without a crash in the set-up cells.
 """
 
-import ast
 import json
 import os
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from course import publish
 from tools import assignments as catalogue
 from tools import book_assignments, given
 
@@ -35,105 +35,44 @@ def kits():
 
 
 def kit_texts(path):
-    """{file name: its text} of a kit, a notebook's code cells joined."""
-    texts = {}
-    with zipfile.ZipFile(path) as zf:
-        for name in zf.namelist():
-            data = zf.read(name)
-            if name.endswith(".ipynb"):
-                nb = json.loads(data)
-                texts[name] = "\n".join("".join(c["source"]) for c in nb["cells"])
-            elif name.endswith((".py", ".txt", ".json")):
-                texts[name] = data.decode()
-    return texts
-
-
-def specified(kits):
-    """Lines every released notebook shows (templates, docstrings: what the specification says),
-    which are no answer wherever they appear."""
-    lines = set()
-    for path in kits.values():
-        for name, text in kit_texts(path).items():
-            if name.endswith(".ipynb"):
-                lines |= {line.split("#")[0].strip() for line in text.splitlines()}
-    return lines
-
-
-def distinctive(lines):
-    """Lines that say something (not blank, not a comment, not a short one such as ``return x``)."""
-    out = set()
-    for line in lines:
-        text = line.split("#")[0].strip()
-        if len(text) >= 14 and not text.startswith(('"""', "def ", "class ")):
-            out.add(text)
-    return out
-
-
-def leaks(lines, kit_lines):
-    """The answer's lines a kit holds, if they give it away: one shared line of a longer answer is
-    an idiom (``rng = np.random.default_rng(seed)``), two are not, nor the only line of a short one."""
-    shared = lines & kit_lines
-    return sorted(shared) if shared and (len(shared) >= 2 or len(lines) == 1) else []
-
-
-def solution_regions(assignment):
-    """The distinctive lines of each solution region (### BEGIN/END SOLUTION) of an assignment."""
-    regions, current = [], None
-    for cell in catalogue.solution_cells(assignment.read_notebook()):
-        for line in cell.splitlines():
-            if "### BEGIN SOLUTION" in line:
-                current = []
-            elif "### END SOLUTION" in line:
-                regions.append(distinctive(current))
-                current = None
-            elif current is not None:
-                current.append(line)
-    return [r for r in regions if r]
-
-
-def reference_lines(assignment):
-    """{qualified name: distinctive lines} of the reference functions the assignment asks for."""
-    _, _, _, functions = book_assignments.describe(assignment.name)
-    found = {}
-    for path in sorted((given.REFERENCE).rglob("*.py")):
-        text = path.read_text()
-        for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.ClassDef):
-                for item in node.body:
-                    if isinstance(item, ast.FunctionDef) and f"{node.name}.{item.name}" in functions:
-                        found[f"{node.name}.{item.name}"] = ast.get_source_segment(text, item)
-            elif isinstance(node, ast.FunctionDef) and node.name in functions and node.col_offset == 0:
-                found[node.name] = ast.get_source_segment(text, node)
-    return {name: distinctive(src.splitlines()[1:]) for name, src in found.items()}
+    return publish.texts_of(path.name, path.read_bytes())
 
 
 @pytest.mark.parametrize("index", range(len(ASSIGNMENTS)), ids=NAMES)
 def test_a_kit_holds_no_answer_of_its_assignment_or_a_later_one(kits, index):
     kit = ASSIGNMENTS[index]
     texts = kit_texts(kits[kit.name])
-    names = {Path(n).name for n in texts}
-    assert not names & {"source.py", "bugs.toml", "probes.toml", "assignment.toml"}, names
+    assert {n.rsplit("/", 1)[-1] for n in texts} >= {f"{kit.name}.ipynb", "expected.json", "__init__.py"}
     everything = "\n".join(texts.values())
-    kit_lines = {line.split("#")[0].strip() for line in everything.splitlines()} - specified(kits)
-    assert "HIDDEN TESTS" not in everything and "BEGIN SOLUTION" not in everything
-    assert not any(line.startswith(("import nanoprop", "from nanoprop")) for line in kit_lines)
-    for later in ASSIGNMENTS[index:]:
-        for region in solution_regions(later):
-            leaked = leaks(region, kit_lines)
-            assert not leaked, f"{kit.name}'s kit holds lines of {later.name}'s solution: {leaked}"
-        for function, lines in reference_lines(later).items():
-            leaked = leaks(lines, kit_lines)
-            assert not leaked, f"{kit.name}'s kit holds nanoprop's {function} ({later.name}): {leaked}"
+    assert not any(
+        line.startswith(("import nanoprop", "from nanoprop")) for line in publish.lines_of(everything)
+    )
+    answers = publish.course_answers(ASSIGNMENTS, given.REFERENCE, later_than=kit.name)
+    specified = publish.specification(book_assignments.RELEASED / f"{n}.ipynb" for n in NAMES)
+    assert publish.answers_in(texts, answers, specified) == []
+
+
+def test_the_answer_check_finds_an_answer_in_a_kit(kits):
+    """The check can fail: a5's kit with a5's solution cell in it, or with nanoprop's MLP.backward."""
+    a5 = catalogue.get("a5_backprop")
+    texts = kit_texts(kits[a5.name])
+    answers = publish.course_answers(ASSIGNMENTS, given.REFERENCE, later_than=a5.name)
+    solution = "\n".join(c["source"] for c in a5.read_notebook()["cells"] if "BEGIN SOLUTION" in c["source"])
+    solution = solution.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
+    assert publish.answers_in({**texts, "extra.py": solution}, answers)
+    backward = (given.REFERENCE / "network.py").read_text()
+    assert any("MLP.backward" in p for p in publish.answers_in({"extra.py": backward}, answers))
+    assert publish.answers_in({"a5/source.py": ""}, answers) == [
+        "a5/source.py: an authoring file of the course"
+    ]
 
 
 def test_every_function_a_learner_writes_is_found_in_the_reference():
     """The check above is only as good as its list: each function to write is a reference function."""
     for a in ASSIGNMENTS:
         functions = set(book_assignments.describe(a.name)[3])
-        assert functions <= set(reference_lines(a)) | {"Value.__init__"}, (
-            a.name,
-            functions - set(reference_lines(a)),
-        )
+        found = set(publish.reference_functions(given.REFERENCE, functions))
+        assert functions - found <= {"Value.__init__"}, (a.name, functions - found)
 
 
 # --- a kit on its own ---------------------------------------------------------------------------
