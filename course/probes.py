@@ -1,7 +1,9 @@
-"""Judging a learner's functions outside their kernel.
+"""Judging a learner's functions outside their kernel: the hidden tests.
 
-A notebook's own tests run inside the learner's kernel, where a fake ``__eq__``, an array subclass
-or a monkeypatched ``numpy.allclose`` can make any assertion pass. A probe does not trust that:
+A notebook's own tests (the visible ones: nothing else of the tests is in the notebook) run inside
+the learner's kernel, where a fake ``__eq__``, an array subclass or a monkeypatched
+``numpy.allclose`` can make any assertion pass, and where neither the reference nor a hidden test
+is: a probe is where the hidden tests live. It does not trust the kernel:
 
 1. the grader draws inputs (from a seed the learner never sees) and saves them as ``.npy``;
 2. after the notebook ran, the kernel calls the learner's function on them and saves the result
@@ -33,11 +35,16 @@ reference forward pass); with ``"construct"`` (below), ``f`` names a method of a
 
 Optional keys: ``"pick": k`` compares only the k-th returned value (``(out, cache)``: 0; a dict of
 gradients: its key, ``"W1"``; ``"output"`` names it in messages), and ``"rebind": {"g":
-"nanoprop.g"}`` runs the learner's function with the reference ``g`` in place of the learner's own
-(``checks.rebind``, as the notebook's tests do), so one bug is not charged twice.
+"nanoprop.g"}``: the learner's function runs with the reference's ``g`` in place of the learner's
+own, so one bug is not charged twice. The reference itself never enters the kernel: the grader runs
+the reference composite on the same inputs with its parts recorded (:func:`parts_table`), and the
+kernel answers each call of ``g`` that lies on that path from the record (``checks.parts_from``,
+wherever the learner's code calls it: in helpers and methods too); a call off the path is the
+learner's own ``g``.
 
 Methods: ``function = "MLP.forward"`` with ``"construct": {"args": [...], "kwargs": {...}}`` (plain
-TOML values) builds the notebook's class ``MLP(*args, **kwargs)`` and calls its method ``forward``
+TOML values; ``"biases": seed`` then draws every bias from that seed, as :func:`construct` does on
+both sides) builds the notebook's class ``MLP(*args, **kwargs)`` and calls its method ``forward``
 (which the notebook's class itself must define, without ``super()``: an inherited or delegated
 method is not the learner's); ``reference = "nanoprop.MLP"`` names the reference class, built with
 the same arguments (so the same seed, the same parameters). ``rebind`` applies to the method.
@@ -47,8 +54,7 @@ leaf ``Value(x)`` per argument (named a, b, c, ... in order; draw them with ``un
 the expression on them, calls ``.backward()`` on the result and compares ``[out.data, a.grad,
 b.grad, ...]`` with the same done by ``reference = "nanoprop.Value"``. With ``"local": true`` the
 output's own ``_backward`` is called once (its grad set to 1) instead of ``backward()``: one
-operation's local derivative, apart from the engine's ordering. A class that derives from the
-reference, or any of whose methods names it (``backward`` aside when local), is refused.
+operation's local derivative, apart from the engine's ordering.
 
 Properties (a6's ``minibatches``): ``"property": "minibatches"`` compares no values with the
 reference. Its arguments: ``{"rows": [n, d]}`` (an (n, d) array whose row i holds i*d, ..., i*d +
@@ -59,7 +65,8 @@ label, X row] per example yielded; the grader checks every example comes exactly
 not the original one: any honest shuffle passes.
 
 Training (a6's ``train``): ``{"model": "nanoprop.MLP", "construct": {...}}`` is an argument built
-from the reference (the kernel builds its own, the grader another); ``{"integer": [low, high]}``
+from the reference by the grader, and from the class of that name that the assignment gives
+(``given.MLP``) by the kernel; ``{"integer": [low, high]}``
 draws an int; ``{"none": true}`` is None; ``{"dataset": ["nanoprop.load_digits", seed,
 "X_train"]}`` is an array of a reference data set. With ``"property": "trains"`` the kernel saves
 the model's parameters after the call (the first argument's ``params``, flattened in key order);
