@@ -22,7 +22,7 @@ import sys
 # that reading and grading notebooks never uses (nbformat validates without format checkers).
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from .intake import MAX_NOTEBOOK_BYTES, MAX_SUBMISSION_BYTES  # noqa: E402  (after the line above)
+from .intake import MAX_NOTEBOOK_BYTES, MAX_SUBMISSION_BYTES, shown  # noqa: E402  (after the line above)
 from .jail.sandbox import Limits, detect  # noqa: E402  (after the line above, on purpose)
 
 
@@ -175,11 +175,12 @@ def _autograde(args):
         print("could not grade (see `course report`): " + ", ".join(s.failed))
     if s.refused:
         print(f"not graded, {len(s.refused)} folder(s) to fix first:\n  " + "\n  ".join(s.refused))
-    added = sorted(set(course.roster()) - before)
+    added = [shown(a)[1:-1] for a in sorted(set(course.roster()) - before)]
     if added:
+        more = f" and {len(added) - 20} more" if len(added) > 20 else ""
         print(
-            f"added to the roster (--add-students), without names: {', '.join(added)}; "
-            "give them names with `course roster FILE`"
+            f"{len(added)} student(s) not on the roster added to the gradebook, without names: "
+            f"{', '.join(added[:20])}{more}; give them names with `course roster FILE`"
         )
     if s.interrupted:
         print("interrupted: run the same command again to resume (graded submissions are skipped)")
