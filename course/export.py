@@ -33,7 +33,6 @@ COLUMNS = (
     "flags",
     "note",
 )
-GRADED, FLAGGED, WAITING, ABSENT = "graded", "flagged", "not graded yet", "not submitted"
 
 
 def rows(root: str, assignments: list[str] | None = None) -> list[dict]:
@@ -89,14 +88,12 @@ def _row(course, assignment, sid, sub, record, on_roster):
         why = "; ".join(f["message"] for f in record.get("flags", []))[:300] or "see `course report`"
         return _waiting(f"grading failed ({why}); {again}")
     if sub is None:
-        return _waiting(f"submitted, not graded: {again}") if folder else _status(ABSENT)
+        return _waiting(f"submitted, not graded: {again}") if folder else _status(severity.ABSENT)
     if sub.needs_manual_grade:
         return _waiting("parts need manual grading (nbgrader formgrader)")
     found = record.get("flags", []) if record else []
-    worst = severity.worst(found)
     listed = "; ".join(f"{severity.severity(f)}: {f.get('kind')}" for f in found)
-    status = FLAGGED if worst in (severity.CHEATING, severity.TROUBLE) else GRADED
-    return _status(status, score=f"{sub.score:g}", flags=listed)
+    return _status(severity.graded_status(found), score=f"{sub.score:g}", flags=listed)
 
 
 def _status(status, score="", flags="", note=""):
@@ -104,7 +101,7 @@ def _status(status, score="", flags="", note=""):
 
 
 def _waiting(note):
-    return _status(WAITING, note=note)
+    return _status(severity.WAITING, note=note)
 
 
 def _cell(value):

@@ -43,9 +43,8 @@ MISSING_KINDS = ("missing-notebook", "unreadable", "too-big")
 def _learner(record):
     """A row of the learners' table from one grading record."""
     found = record.get("flags", [])
-    worst = severity.worst(found)
     graded = record["status"] == "graded"
-    status = "not graded yet" if not graded else "flagged" if worst in severity.SEVERITIES[:2] else "graded"
+    status = severity.graded_status(found) if graded else severity.WAITING
     counts = {s: sum(severity.severity(f) == s for f in found) for s in severity.SEVERITIES}
     missing = sorted(
         {f"{f['notebook']}.ipynb" for f in found if f.get("kind") in MISSING_KINDS and f.get("notebook")}
@@ -111,8 +110,8 @@ def summarise(records: list[dict], roster=(), waiting=()) -> dict:
 def _learners(records, roster, waiting):
     """The learners' table: a row per record, per learner waiting and per learner absent."""
     rows = {r["student"]: _learner(r) for r in records}
-    for sid, status, missing in [(w, "not graded yet", []) for w in waiting] + [
-        (a, "not submitted", ["no submission"]) for a in roster
+    for sid, status, missing in [(w, severity.WAITING, []) for w in waiting] + [
+        (a, severity.ABSENT, ["no submission"]) for a in roster
     ]:
         rows.setdefault(
             sid,
