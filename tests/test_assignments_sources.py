@@ -1,8 +1,8 @@
 """The assignment notebooks are what their readable sources generate, and the sources run."""
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +59,6 @@ def test_cells_are_well_formed(source):
         if meta.get("grade"):  # the hidden tests are the grader's, outside the kernel (probes.toml)
             assert "HIDDEN TESTS" not in cell["source"], meta["grade_id"]
         assert not re.search(r"\bnanoprop\b", cell["source"]) or cell["cell_type"] == "markdown", meta
-
 
 
 def test_mutants_edit_their_solution_cell_exactly_once():

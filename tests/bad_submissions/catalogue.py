@@ -500,11 +500,12 @@ CATALOGUE = [
     ),
     Bad(
         "import_nanoprop",
-        "Imports the reference package instead of writing the sigmoid: that test scores "
-        "0, flagged 'uses the reference'.",
+        "Imports the reference package instead of writing the sigmoid: the reference is not in "
+        "the kernel, so the import fails like any missing module and the sigmoid and the "
+        "neuron built on it score 0.",
         import_nanoprop,
-        {"test_sigmoid": 0.0, "test_neuron": 3.0},
-        {"uses-reference", "outside-check"},
+        {"test_sigmoid": 0.0, "test_neuron": 0.0},
+        set(),
     ),
     Bad(
         "copy_nanoprop",

@@ -39,19 +39,14 @@ WRONG_NEURON = "def neuron(x, w, b):\n    return sigmoid(np.dot(x, w))"
 TEST_SIGMOID = """# visible test
 assert np.isclose(sigmoid(0.0), 0.5)
 ### BEGIN HIDDEN TESTS
-from nanoprop import sigmoid as reference_sigmoid
 z = np.linspace(-6, 6, 13)
-assert np.allclose(sigmoid(z), reference_sigmoid(z)), "sigmoid disagrees with the reference"
+assert np.allclose(sigmoid(z) + sigmoid(-z), 1.0), "sigmoid(z) + sigmoid(-z) should be 1"
 ### END HIDDEN TESTS"""
 
 TEST_NEURON = """x = np.array([1.0, -2.0, 0.5]); w = np.array([0.3, 0.1, -0.4])
 assert np.isclose(neuron(x, w, 0.0), 1 / (1 + np.exp(0.1)))
 ### BEGIN HIDDEN TESTS
-from nanoprop import neuron as reference_neuron
-rng = np.random.default_rng(7)
-for _ in range(5):
-    x, w, b = rng.normal(size=4), rng.normal(size=4), float(rng.normal())
-    assert np.allclose(neuron(x, w, b), reference_neuron(x, w, b))
+assert np.isclose(neuron(x, w, 0.5), 1 / (1 + np.exp(-(x @ w + 0.5)))), "the bias is not added"
 ### END HIDDEN TESTS"""
 
 
