@@ -136,3 +136,27 @@ def test_a_link_in_place_of_the_probe_folder_is_not_followed(tmp_path):
     assert set(probes.judge(str(tmp_path / "probe"), SPECS["a1_neuron"], [])) == set(
         range(len(SPECS["a1_neuron"]))
     )
+
+
+INLINE_FORWARD_WITHOUT_BIAS = """
+class MLP(given.MLP):
+    def forward(self, X):
+        act_forward, _ = ACTIVATION_LAYERS[self.activation]
+        caches, out = [], X
+        for i in range(1, self.n_layers + 1):
+            x, W = out, self.params[f"W{i}"]
+            out = x @ W
+            act_cache = None
+            if i < self.n_layers:
+                out, act_cache = act_forward(out)
+            caches.append(((x, W), act_cache))
+        return out, caches
+"""
+
+
+def test_a_bias_forgotten_inside_a_network_fails_its_check(tmp_path):
+    """The networks of the checks have non-zero biases, so an affine step written inline without
+    its bias shows (a fresh model's biases are all zero)."""
+    ns = namespace_of(source("a2_forward"))
+    exec(INLINE_FORWARD_WITHOUT_BIAS, ns)
+    assert set(probe(ns, "a2_forward", tmp_path)) == {"test_mlp_forward"}
