@@ -23,6 +23,9 @@ from tools import assignments as catalogue
 ROOT = Path(__file__).resolve().parents[1]
 # each chapter and the assignment it points to (the chapters every assignment.toml lists)
 CHAPTERS = {chapter: f"assignments/{a.name}" for a in catalogue.discover() for chapter in a.chapters}
+# chapters no assignment.toml lists (none needs them read first), with the assignment they point to
+CHAPTERS.setdefault("10_pitfalls", "assignments/a6_training")
+CHAPTERS = dict(sorted(CHAPTERS.items()))
 # the chapters whose self-check answers fold into dropdowns: all of them, in one style
 FOLDED = list(CHAPTERS)
 BUILT = ROOT / "_build" / "html" / "chapters"
@@ -138,6 +141,13 @@ def test_widgets_style_and_alt_text_in_the_source(name):
         assert "alt=" in call.split("\n```", 1)[0], f"{name}: a show_figure call without alt text"
 
 
+def test_every_chapter_file_is_checked():
+    """Each numbered chapter in chapters/ is in CHAPTERS, so every test here covers it."""
+    files = sorted(p.stem for p in (ROOT / "chapters").glob("[0-9][0-9]_*.md"))
+    assert files == sorted(CHAPTERS), f"chapters on disk {files}, checked {sorted(CHAPTERS)}"
+    assert len(files) == 10
+
+
 def test_chapters_are_in_the_table_of_contents():
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     for name in CHAPTERS:
@@ -184,7 +194,7 @@ def test_choices_are_made_on_validation_data(name):
     best epoch or the learning rate is made on); chapters 8 and 9 choose on X_val."""
     for call in re.findall(r"npp\.train\((.*?)\)\n", source(name), re.S):
         assert "X_test" not in call, f"{name}: npp.train is given the test set: {call[:80]}"
-    if name in ("08_digits", "09_rnn_pitfalls"):
+    if name in ("08_digits", "10_pitfalls"):
         assert "digits.X_val, digits.y_val" in source(name), name
 
 
