@@ -344,6 +344,7 @@ def plan(
     source_files = {k: v for k, v in _read_tree(source).items() if not k.endswith(".ipynb")}
     snapshot = course.snapshot_gradebook()
     specs = probes.load(course.path(course.source_directory), assignment)
+    baseline = _code_of(_read_tree(source))
     seed = int.from_bytes(os.urandom(4), "little")
     jobs, skipped = [], []
     for student, folder in submissions.items():
@@ -374,9 +375,25 @@ def plan(
             prestart=options.prestart,
             probes=specs,
             probe_seed=seed,
+            baseline=baseline,
         )
         jobs.append((job, fingerprint))
     return jobs, skipped
+
+
+def _code_of(files):
+    """The code cells of the source notebooks among ``files`` ({path: bytes}), one text."""
+    cells = []
+    for name, data in sorted(files.items()):
+        if name.endswith(".ipynb"):
+            try:
+                nb = json.loads(data)
+                cells += [
+                    "".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "code"
+                ]
+            except (ValueError, AttributeError, TypeError):
+                continue
+    return "\n".join(cells)
 
 
 def _progress(total, assignment, enabled):

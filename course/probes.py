@@ -77,14 +77,17 @@ produced.
 Shapes are best all different (N=5, D=4, M=3, ...), so that a transposed result cannot pass.
 """
 
+import builtins
 import copy
 import functools
 import importlib
 import inspect
 import io
 import json
+import keyword
 import os
 import stat
+import tokenize
 import tomllib
 from collections.abc import Callable
 
@@ -598,10 +601,35 @@ def _judge_minibatches(name, got, X, y, batch_size):
     return None
 
 
-def _normal_lines(source):
-    return {
-        ln.strip() for ln in source.splitlines() if len(ln.strip()) > 8 and not ln.strip().startswith("#")
-    }
+_KEEP = set(keyword.kwlist) | set(dir(builtins)) | {"np", "self", "math"}
+
+
+def normal_lines(source: str) -> set[str]:
+    """The logical lines of ``source`` with its own names blanked (``dx = dout @ W.T`` and ``g =
+    up @ M.T`` are one line ``_ = _ @ _.T``; attributes, numbers, strings and numpy's names are
+    kept) and its spacing and line breaks ignored, and its comments, each a line of its own: what a
+    copy keeps when its variables are renamed or it is reformatted. Short lines (``return _``)
+    are left out."""
+    out, line, after_dot = set(), [], False
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return set()
+    for tok in tokens:
+        if tok.type == tokenize.COMMENT:
+            text = " ".join(tok.string.lstrip("#").split())
+            if len(text) > 12:
+                out.add("# " + text)
+        elif tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+            text = " ".join(line)
+            if len(text) > 12 and not text.startswith(("def ", "class ")):
+                out.add(text)
+            line = []
+        elif tok.type not in (tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING):
+            blank = tok.type == tokenize.NAME and not after_dot and tok.string not in _KEEP
+            line.append("_" if blank else tok.string)
+            after_dot = tok.string == "."
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -613,11 +641,21 @@ def _reference_functions():
         if inspect.ismodule(mod) and mod.__name__.startswith("nanoprop."):
             for name, fn in vars(mod).items():
                 if inspect.isfunction(fn) and fn.__module__ == mod.__name__:
-                    out[f"{mod.__name__}.{name}"] = _normal_lines(inspect.getsource(fn))
+                    out[f"{mod.__name__}.{name}"] = normal_lines(inspect.getsource(fn))
+            for name, cls in vars(mod).items():
+                if inspect.isclass(cls) and cls.__module__ == mod.__name__:
+                    for attr, fn in vars(cls).items():
+                        if inspect.isfunction(fn):
+                            out[f"{mod.__name__}.{name}.{attr}"] = normal_lines(inspect.getsource(fn))
     return out
 
 
-def copied_from_reference(source: str, min_lines: int = 3) -> list[str]:
-    """Names of nanoprop functions sharing at least ``min_lines`` distinctive lines with source."""
-    mine = _normal_lines(source)
+def copied_from_reference(source: str, baseline: str = "", min_lines: int = 3) -> list[str]:
+    """Names of nanoprop functions of which ``source`` repeats at least ``min_lines`` lines (see
+    :func:`normal_lines`: renaming and reformatting do not hide a copy) that ``baseline`` does not
+    hold. The baseline is the assignment's source notebook: what the notebook gives (templates,
+    signatures, docstrings) and the instructor's own solution, whose lines are the ones the
+    specification forces on every correct answer (``dx = dout @ W.T``); only what goes beyond them
+    (the reference's own comments, docstrings and turns of phrase) can tell a copy."""
+    mine = normal_lines(source) - normal_lines(baseline)
     return sorted(name for name, lines in _reference_functions().items() if len(mine & lines) >= min_lines)

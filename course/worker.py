@@ -61,6 +61,7 @@ class Job:
     prestart: bool = True
     probes: list = field(default_factory=list)
     probe_seed: int = 0
+    baseline: str = ""  # the source notebooks' code: what no copy check holds against a learner
 
 
 @dataclass(kw_only=True)
@@ -298,7 +299,7 @@ class SandboxedExecute(Execute):
         specs = [s for s in self.job.probes if s.get("notebook", notebook) == notebook]
         learner_src = [c.source for c in nb.cells if c.cell_type == "code" and _is_learner_cell(c)]
         for src in learner_src:
-            copied = probes.copied_from_reference(src)
+            copied = probes.copied_from_reference(src, self.job.baseline)
             if copied:
                 self.flags.append(
                     intake.flag(
