@@ -34,6 +34,7 @@ def build_class(root, n_submissions):
     per = max(1, n_submissions // len(ASSIGNMENTS))
     course = demo.make_course(root / "course", ASSIGNMENTS)
     students = demo.invent_students(per, seed=3)
+    demo.nbgrader(course, "db", "student", "import", str(demo.write_roster(course, students)))
     work = demo.invent_work(students, ASSIGNMENTS, seed=3)
     total = 0
     for a in ASSIGNMENTS:
