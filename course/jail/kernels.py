@@ -68,7 +68,10 @@ class WarmJail:
             start_new_session=True,
         )
         try:
-            self._reply(self.START_SECONDS)
+            ready = self._reply(self.START_SECONDS)
+            # whether each kernel gets user and IPC namespaces of its own (else the zygote
+            # empties the shared keyrings, queues and IPC objects after it), and why not
+            self.fresh_world, self.fresh_world_why = bool(ready.get("fresh_world")), ready.get("why", "")
         except JailBroken:
             self.destroy()
             raise
@@ -276,7 +279,7 @@ class SandboxProvisioner(LocalProvisioner):
         kw["stdin"] = subprocess.DEVNULL
         kw["stdout"] = subprocess.DEVNULL  # its output goes over the sockets, where it is capped
         kw["stderr"] = subprocess.DEVNULL
-        return await super().launch_kernel(self.sandbox.wrap(cmd), **kw)
+        return await super().launch_kernel(self.sandbox.wrap(cmd, fresh_world=True), **kw)
 
 
 class SandboxedKernelManager(AsyncKernelManager):

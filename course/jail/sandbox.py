@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 
 # Inside the jail the learner's folder is always here (outside it is a private temp folder).
@@ -60,7 +61,8 @@ class Limits:
 
     notebook_timeout: float = 300.0  # wall clock for the whole notebook
     cpu_seconds: int = 300  # RLIMIT_CPU
-    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS
+    memory_bytes: int = 2 * 1024**3  # RLIMIT_AS (each process)
+    jail_memory_bytes: int = 3 * 1024**3  # all the jail's processes together (a memory cgroup)
     max_processes: int = 64  # RLIMIT_NPROC (only enforceable for a dedicated user)
     max_file_bytes: int = 64 * 1024**2  # RLIMIT_FSIZE
     max_output_bytes: int = 2 * 1024**2  # all outputs of the notebook together
@@ -78,6 +80,8 @@ class Support:
     own_user: bool
     notes: tuple = field(default_factory=tuple)
     disk_capped: bool = False  # the jail's writable places are one size-capped tmpfs of its own
+    fresh_world: bool = False  # each kernel has user and IPC namespaces of its own
+    memory_cgroup: str = ""  # the folder under which each jail gets a memory cgroup ("" if none)
 
     def describe(self) -> str:
         """What isolation this is, in words, with a line per note."""
@@ -88,6 +92,16 @@ class Support:
         ]
         if self.bwrap:
             parts.append("disk capped (a tmpfs per jail)" if self.disk_capped else "disk NOT capped")
+        parts.append(
+            "keyrings and IPC of each kernel's own (user and IPC namespaces)"
+            if self.fresh_world
+            else "keyrings and IPC shared between kernels (emptied after each)"
+        )
+        parts.append(
+            "memory capped per jail (a memory cgroup) and per process (RLIMIT_AS)"
+            if self.memory_cgroup
+            else "memory capped per process only (RLIMIT_AS; a jail's processes together are not)"
+        )
         return ", ".join(parts) + "".join(f"\n  - {n}" for n in self.notes)
 
 
@@ -154,9 +168,179 @@ def detect(allow_bwrap: bool = True) -> Support:
             "the grader is not root, so the working folder is a plain host folder: its size is "
             "not capped (only each file's, by the file size limit)"
         )
+    partial = Support(bwrap=bwrap, network_isolated=bwrap, own_user=own_user, disk_capped=disk_capped)
+    fresh, why = _fresh_world_works(partial)
+    if why:
+        notes.append(why)
+    cgroup, why = _memory_cgroup()
+    if why:
+        notes.append(why)
     return Support(
-        bwrap=bwrap, network_isolated=bwrap, own_user=own_user, notes=tuple(notes), disk_capped=disk_capped
+        bwrap=bwrap,
+        network_isolated=bwrap,
+        own_user=own_user,
+        notes=tuple(notes),
+        disk_capped=disk_capped,
+        fresh_world=fresh,
+        memory_cgroup=cgroup,
     )
+
+
+FRESH_WORLD_PROBE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import zygote
+try:
+    zygote.fresh_world()
+except OSError as exc:
+    sys.exit(str(exc))
+"""
+
+
+def _fresh_world_works(support):
+    """Whether a kernel, in the sandbox ``support`` gives and as the user it runs as, can enter
+    user and IPC namespaces of its own: tried in a sandbox of that kind."""
+    try:
+        sandbox = Sandbox(Limits(tmp_bytes=RESERVE_BYTES + 4 * 2**20, max_inodes=1024), support)
+    except (OSError, RuntimeError) as exc:
+        return False, f"kernels' own namespaces were not tried: no sandbox ({exc})"
+    try:
+        cmd = sandbox.wrap([sys.executable, "-c", FRESH_WORLD_PROBE, INSIDE])
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=60, env=sandbox.env(), cwd=sandbox.work
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc = subprocess.CompletedProcess([], 1, "", str(exc))
+    finally:
+        sandbox.cleanup()
+    if proc.returncode == 0:
+        return True, ""
+    return False, (
+        "kernels cannot have user and IPC namespaces of their own ("
+        + (proc.stderr.strip().splitlines() or ["?"])[-1]
+        + "): keyrings, message queues and System V IPC are shared by a jail's kernels one after "
+        "another and emptied between them (allow unprivileged user namespaces to isolate them)"
+    )
+
+
+CGROUP_PREFIX = "course-jail-"
+
+
+def _cgroup_base():
+    """(the folder of this process's memory cgroup, "v1" or "v2"), or (None, why not)."""
+    try:
+        lines = open("/proc/self/cgroup").read().splitlines()
+        mounts = [line.split() for line in open("/proc/self/mounts")]
+    except OSError as exc:
+        return None, f"no cgroups ({exc})"
+    v1 = {m[1] for m in mounts if m[2] == "cgroup" and "memory" in m[3].split(",")}
+    v2 = [m[1] for m in mounts if m[2] == "cgroup2"]
+    for line in lines:
+        number, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(",") and v1:
+            return os.path.join(sorted(v1)[0], path.lstrip("/")), "v1"
+        if number == "0" and controllers == "" and v2:
+            folder = os.path.join(v2[0], path.lstrip("/"))
+            try:
+                if "memory" in open(os.path.join(folder, "cgroup.subtree_control")).read().split():
+                    return folder, "v2"
+            except OSError:
+                pass
+    return None, (
+        "no memory cgroup controller delegated to the grader (cgroup v2: memory in the "
+        "cgroup.subtree_control of the grader's cgroup)"
+    )
+
+
+def _memory_cgroup():
+    """Where jails' memory cgroups go, probed by making one ("" and why not, if impossible)."""
+    base, version = _cgroup_base()
+    if base is None:
+        return "", "memory is capped per process only (RLIMIT_AS), not per jail: " + version
+    try:
+        probe = MemoryCgroup(base, 64 * 2**20)
+        probe.remove()
+    except OSError as exc:
+        return "", (
+            f"memory is capped per process only (RLIMIT_AS), not per jail: cannot make a memory "
+            f"cgroup under {base} ({exc.strerror or exc}; needs root or a delegated cgroup v2 subtree)"
+        )
+    return base, ""
+
+
+class MemoryCgroup:
+    """A memory cgroup of one jail under ``base``: every process of the jail together gets at
+    most ``limit`` bytes (and no swap); past it the host's kernel kills one of them."""
+
+    def __init__(self, base: str, limit: int) -> None:
+        self.v2 = os.path.exists(os.path.join(base, "cgroup.controllers"))
+        self.path = tempfile.mkdtemp(prefix=f"{CGROUP_PREFIX}{OWNER}-", dir=base)
+        try:
+            if self.v2:
+                self._set("memory.max", limit)
+                self._set("memory.swap.max", 0, optional=True)
+            else:
+                self._set("memory.limit_in_bytes", limit)
+                self._set("memory.memsw.limit_in_bytes", limit, optional=True)
+        except OSError:
+            self.remove()
+            raise
+
+    def _set(self, name, value, optional=False):
+        try:
+            with open(os.path.join(self.path, name), "w") as fh:
+                fh.write(str(int(value)))
+        except FileNotFoundError:
+            if not optional:
+                raise
+
+    @property
+    def procs(self) -> str:
+        """The file a process writes its pid into to join (its children are then members too)."""
+        return os.path.join(self.path, "cgroup.procs")
+
+    def killed(self) -> int:
+        """How many times the host's kernel killed a process of the jail at the cap."""
+        try:
+            if self.v2:
+                for line in open(os.path.join(self.path, "memory.events")):
+                    if line.startswith("oom_kill "):
+                        return int(line.split()[1])
+                return 0
+            for line in open(os.path.join(self.path, "memory.oom_control")):
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def remove(self) -> None:
+        """Kill what is left in it and delete it (raise OSError if it resists)."""
+        self.remove_folder(self.path)
+
+    @staticmethod
+    def remove_folder(path: str) -> None:
+        """Kill the processes of the cgroup ``path`` and delete it."""
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                pids = [int(p) for p in open(os.path.join(path, "cgroup.procs")).read().split()]
+            except FileNotFoundError:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                os.rmdir(path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
 
 def _libc():
@@ -254,8 +438,13 @@ def sweep(folder: str, prefix: str, remove=None) -> list[str]:
 
 
 def sweep_sandboxes() -> list[str]:
-    """Remove the sandbox folders (and their mounts) of graders that died; see ``sweep``."""
-    return sweep(tempfile.gettempdir(), PREFIX)
+    """Remove the sandbox folders (and their mounts) and the jails' memory cgroups of graders
+    that died; see ``sweep``."""
+    left = sweep(tempfile.gettempdir(), PREFIX)
+    base = detect().memory_cgroup
+    if base:
+        left += sweep(base, CGROUP_PREFIX, remove=lambda path: MemoryCgroup.remove_folder(path))
+    return left
 
 
 def remove_sandboxes(owner: int | None = None) -> list[str]:
@@ -268,6 +457,15 @@ def remove_sandboxes(owner: int | None = None) -> list[str]:
             remove_sandbox(path)
         except OSError as exc:
             left.append(f"{path}: {exc}")
+    base = detect().memory_cgroup
+    if base:  # the jails' memory cgroups
+        for path in glob.glob(
+            os.path.join(glob.escape(base), f"{CGROUP_PREFIX}{OWNER if owner is None else owner}-*")
+        ):
+            try:
+                MemoryCgroup.remove_folder(path)
+            except OSError as exc:
+                left.append(f"{path}: {exc}")
     return left
 
 
@@ -410,8 +608,10 @@ class Sandbox:
     def __init__(self, limits: Limits, support: Support) -> None:
         self.limits, self.support = limits, support
         self.root = tempfile.mkdtemp(prefix=f"{PREFIX}{OWNER}-")
-        self.slot, self._held = None, None
+        self.slot, self._held, self.cgroup = None, None, None
         try:
+            if support.memory_cgroup:  # every process of the jail together (the zygote included)
+                self.cgroup = MemoryCgroup(support.memory_cgroup, limits.jail_memory_bytes)
             if support.disk_capped:
                 mount_tmpfs(self.root, limits.tmp_bytes, limits.max_inodes)
             self._held = hold(self.root)  # (after mounting: the lock is on the tmpfs itself)
@@ -472,8 +672,9 @@ class Sandbox:
             )
         return env
 
-    def limits_cmd(self) -> list[str]:
-        """The small launcher that applies rlimits (and drops to the kernel's own user)."""
+    def limits_cmd(self, fresh_world: bool = False) -> list[str]:
+        """The small launcher that applies rlimits (and drops to the kernel's own user; with
+        ``fresh_world``, enters user and IPC namespaces of the command's own)."""
         lim = self.limits
         cmd = [
             sys.executable,
@@ -487,13 +688,17 @@ class Sandbox:
         ]
         if self.uid is not None:
             cmd += ["--uid", str(self.uid), "--processes", str(int(lim.max_processes))]
+        if fresh_world and self.support.fresh_world:
+            cmd.append("--fresh-world")
         return cmd + ["--"]
 
-    def wrap(self, cmd: list[str]) -> list[str]:
-        """The full command line that runs ``cmd`` (a kernel) inside this sandbox."""
-        inner = self.limits_cmd() + list(cmd)
+    def wrap(self, cmd: list[str], fresh_world: bool = False) -> list[str]:
+        """The full command line that runs ``cmd`` (a kernel) inside this sandbox; with
+        ``fresh_world``, in user and IPC namespaces of its own (a kernel; not a zygote, which
+        gives each kernel it forks its own)."""
+        inner = self.limits_cmd(fresh_world) + list(cmd)
         if not self.support.bwrap:
-            return inner
+            return self._in_cgroup(inner)
         args = [
             "bwrap",
             "--die-with-parent",
@@ -520,6 +725,7 @@ class Sandbox:
         args += ["--proc", "/proc", "--dev", "/dev", "--bind", self.work, JAIL_WORK]
         if self.support.disk_capped:  # else /dev/shm stays read-only with /dev
             args += ["--bind", self.shm, "/dev/shm"]
+        args += ["--mqueue", "/dev/mqueue"]  # the jail's POSIX message queues, listed for clean-up
         args += _parents(self.sockets, made) + ["--bind", self.sockets, self.sockets]
         # the rest of the file system read-only, including the folders bwrap made above and /dev
         # (in a user namespace they would belong to the learner, and some are on the kernel's
@@ -527,7 +733,13 @@ class Sandbox:
         args += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", JAIL_WORK, "--clearenv"]
         for key, value in self.env().items():
             args += ["--setenv", key, value]
-        return args + ["--"] + inner
+        return self._in_cgroup(args + ["--"] + inner)
+
+    def _in_cgroup(self, cmd):
+        """``cmd`` made to join the jail's memory cgroup before it starts (so all it starts is in)."""
+        if self.cgroup is None:
+            return cmd
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', self.cgroup.procs] + cmd
 
     def chown_for_kernel(self, path: str) -> None:
         """Give ``path`` (not what a link there points to) to the kernel's user, if it has one."""
@@ -540,6 +752,12 @@ class Sandbox:
         if self.slot:
             self.slot.release()
             self.slot = None
+        if self.cgroup is not None:
+            try:
+                self.cgroup.remove()  # (kills whatever of the jail is left, bubblewrap's own too)
+                self.cgroup = None
+            except OSError:
+                pass  # left to sweep_sandboxes
         if self._held is not None:
             os.close(self._held)
             self._held = None

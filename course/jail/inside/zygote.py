@@ -26,6 +26,7 @@ the zygote is not dumpable (no ptrace, no /proc/PID/fd or /mem for processes of 
 
 import codecs
 import ctypes
+import errno
 import importlib
 import importlib.util
 import json
@@ -47,8 +48,16 @@ PRELOAD = (
     "sqlite3",
     "checks",
 )
-PR_SET_DUMPABLE = 4
+PR_GET_DUMPABLE, PR_SET_DUMPABLE = 3, 4
+PR_SET_NO_NEW_PRIVS = 38
 IPC_RMID = 0
+CLONE_NEWIPC, CLONE_NEWUSER = 0x08000000, 0x10000000
+# keyctl(2) operations and special keyrings (linux/keyctl.h)
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR, KEYCTL_GET_PERSISTENT = 1, 7, 22
+KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
+SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
 POLL_SECONDS = 0.05
 MAX_OPEN_FILES = 1024  # per process of the jail (each open file costs the host's kernel memory)
 
@@ -59,14 +68,112 @@ def _not_dumpable():
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
 
 
+def _syscall(table, *args):
+    """A raw system call by name-table (keyctl, capset have no libc wrapper everywhere)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    number = table[os.uname().machine]
+    libc.syscall.restype = ctypes.c_long
+    result = libc.syscall(ctypes.c_long(number), *args)
+    if result < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return result
+
+
+def _write(path, text):
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def _drop_capabilities():
+    """Empty this process's capability sets (a new user namespace gives it all of them, inside
+    that namespace) and forbid gaining any back (no_new_privs)."""
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [
+            ("effective", ctypes.c_uint32),
+            ("permitted", ctypes.c_uint32),
+            ("inheritable", ctypes.c_uint32),
+        ]
+
+    header, data = Header(LINUX_CAPABILITY_VERSION_3, 0), (Data * 2)()
+    _syscall(SYS_CAPSET, ctypes.byref(header), ctypes.byref(data))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+
+
+def fresh_world():
+    """Give this process (a kernel about to start) namespaces of its own, so that nothing it makes
+    outlives it: a new user namespace (the same user id mapped to itself: files keep their owner)
+    holds its own user and persistent keyrings, a new IPC namespace its own System V objects and
+    POSIX message queues, and a new anonymous session keyring replaces the one inherited. All of
+    them go when its last process ends; the capabilities the new user namespace gave are dropped.
+    Raise OSError if the machine does not allow it."""
+    uid, gid = os.getuid(), os.getgid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWIPC) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"unshare(CLONE_NEWUSER | CLONE_NEWIPC): {os.strerror(err)}")
+    dumpable = libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # (a process that is not owns no /proc/self files)
+    try:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    finally:
+        libc.prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0)
+    _syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_JOIN_SESSION_KEYRING), ctypes.c_void_p(None))
+    _drop_capabilities()
+
+
+def clear_keyrings():
+    """Empty the user's keyrings of this namespace (user, user-session, persistent): shared by
+    every process of the user id in it, outside any kernel's own; return how many resisted."""
+    left = 0
+    rings = [KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING]
+    try:
+        persistent = (ctypes.c_long(KEYCTL_GET_PERSISTENT), ctypes.c_long(-1), ctypes.c_long(-4))
+        rings.append(_syscall(SYS_KEYCTL, *persistent))  # (linked into the user keyring)
+    except OSError:
+        pass  # no persistent keyrings on this kernel
+    for ring in rings:
+        try:
+            _syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_CLEAR), ctypes.c_long(ring))
+        except OSError as exc:
+            left += exc.errno not in (errno.ENOKEY, errno.EOPNOTSUPP, errno.ENOSYS)
+    return left
+
+
+def _remove_mqueues(folder="/dev/mqueue"):
+    """Delete the POSIX message queues of the jail's IPC namespace (listed where the jail mounts
+    its mqueue file system); return how many resisted."""
+    left = 0
+    if os.path.isdir(folder):
+        for name in os.listdir(folder):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except FileNotFoundError:
+                pass
+            except OSError:
+                left += 1
+    return left
+
+
 def _status(raw):
     """A wait status as subprocess reports it: the exit code, or minus the killing signal."""
     return -os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else os.WEXITSTATUS(raw)
 
 
-def _become_kernel(argv, pipes):
-    """In the forked child: drop the zygote's pipes and handlers, then run ipykernel."""
+def _become_kernel(argv, pipes, fresh):
+    """In the forked child: drop the zygote's pipes and handlers, then run ipykernel (in a fresh
+    world of its own, see ``fresh_world``, if ``fresh``)."""
     os.setsid()  # its own process group: the kernel and whatever it starts are killed together
+    if fresh:
+        fresh_world()  # (tried by the zygote at its start: it works here)
     for fd in pipes:
         os.close(fd)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -272,6 +379,25 @@ def _lines(fd):
         buffer += chunk
 
 
+def _fresh_world_works():
+    """Try ``fresh_world`` in a child; return "" if it works, else why not."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            fresh_world()
+            os._exit(0)
+        except BaseException as exc:
+            os.write(write, str(exc).encode()[:500])
+            os._exit(1)
+    os.close(write)
+    why = os.read(read, 1000).decode(errors="replace")
+    os.close(read)
+    _, raw = os.waitpid(pid, 0)
+    return "" if _status(raw) == 0 else why or f"status {_status(raw)}"
+
+
 def main(keep):
     # as ipykernel_launcher does: no working folder on sys.path while importing (IPython puts
     # it back, in its own place, when each kernel starts)
@@ -287,6 +413,8 @@ def main(keep):
     resource.setrlimit(resource.RLIMIT_NOFILE, (MAX_OPEN_FILES, MAX_OPEN_FILES))  # for every kernel
     _not_dumpable()
     folders = [os.getcwd(), os.environ.get("HOME", os.getcwd()), "/tmp", "/dev/shm"]
+    no_fresh_world = _fresh_world_works()  # "" if kernels get namespaces of their own
+    clear_keyrings()  # what an earlier jail of this user id may have left
 
     def say(**msg):
         os.write(replies, (json.dumps(msg) + "\n").encode())
@@ -301,11 +429,17 @@ def main(keep):
                     left += _empty(folder, keep if folder in folders else set(), mounts)
             if _remove_ipc():
                 left.append("System V IPC objects")
+            if _remove_mqueues():
+                left.append("POSIX message queues")
+            # the kernel's own keyrings went with its namespace; these are the user's keyrings of
+            # the jail's namespace, which a kernel of the same user id may have linked keys into
+            if clear_keyrings():
+                left.append("keyrings")
             return ", ".join(left[:5])
         except Exception as exc:  # whatever a learner left behind, the jail is then replaced
             return f"{exc.__class__.__name__}: {exc}"
 
-    say(ready=True)
+    say(ready=True, fresh_world=not no_fresh_world, why=no_fresh_world)
     current = last_status = None  # the kernel in use (a stop for another is stale) and its exit
     for line in _lines(requests):
         _reap()
@@ -320,7 +454,7 @@ def main(keep):
         if "start" in msg:
             current, last_status = os.fork(), None
             if current == 0:
-                _become_kernel([str(a) for a in msg["start"]], (requests, replies))
+                _become_kernel([str(a) for a in msg["start"]], (requests, replies), not no_fresh_world)
             say(pid=current)
         elif "stop" in msg:
             pid = int(msg["stop"])
