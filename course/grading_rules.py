@@ -8,6 +8,9 @@ every test course that must grade like the real one:
     apply_grading_rules(c)
 """
 
+import os
+
+import nbgrader
 from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
@@ -24,6 +27,12 @@ from course.sanitize import RepairMetadata
 # with the solutions and hidden tests, the seeded bugs, the outside checks. nbgrader copies every
 # other file of the folder into what it releases and into each autograded submission.
 AUTHORING_FILES = ["source.py", "assignment.toml", "bugs.toml", "probes.toml"]
+
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+NBGRADER_TEMPLATES = os.path.join(
+    os.path.dirname(os.path.abspath(nbgrader.__file__)), "server_extensions", "formgrader", "templates"
+)
 
 
 def apply_grading_rules(c: Config) -> None:
@@ -49,3 +58,7 @@ def apply_grading_rules(c: Config) -> None:
     # Feedback shows each test's outcome and message, never the hidden tests' code nor their
     # lines quoted in tracebacks (course.feedback.HideHiddenTests).
     c.GenerateFeedback.preprocessors = list(feedback.PREPROCESSORS)
+    # nbgrader's feedback page through course/templates/course_feedback, whose mathjax macro loads
+    # nothing: feedback, like everything learners receive, makes no request off the machine.
+    c.HTMLExporter.template_name = "course_feedback"
+    c.HTMLExporter.extra_template_basedirs = [TEMPLATES, NBGRADER_TEMPLATES]

@@ -208,6 +208,9 @@ def test_feedback_shows_no_hidden_test_code(grading_results, assignment):
     course_dir, _, _ = grading_results(assignment)
     html = (Path(course_dir) / "feedback" / "blank" / assignment / f"{assignment}.html").read_text()
     assert "HIDDEN TESTS" not in html and "compare_with_reference" not in html
+    assert not re.search(r"<script[^>]+src=[\"']?(https?:)?//", html), (
+        "feedback loads a script off the machine"
+    )
     assert checks.MESSAGES["not_written"] in html  # the learner still reads the message
 
 
