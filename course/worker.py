@@ -236,6 +236,8 @@ class SandboxedExecute(Execute):
     def _death(self):
         if self._stop_reason:
             return self._stop_reason
+        if getattr(self._kernel, "stop_reason", ""):  # stopped by the jail (a refused message)
+            return self._kernel.stop_reason
         code = self._kernel.exit_status()
         if code is None:
             return "the kernel stopped responding"

@@ -27,12 +27,14 @@ import typing as t
 import uuid
 from queue import Empty
 
+import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from jupyter_core.utils import run_sync
 from traitlets import Any
+from zmq.utils import monitor as zmq_monitor
 
 from .. import upstream
 from .sandbox import INSIDE, Limits, Sandbox, Support, kill_user
@@ -226,6 +228,20 @@ class PromptKernelClient(AsyncKernelClient):
     POLL = 0.01
     RETRY_SECONDS = 0.1
 
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None) -> zmq.Socket:
+        """A socket to the kernel that refuses, unread, any message frame over its manager's
+        ``max_message_bytes`` (ZMQ_MAXMSGSIZE: the connection is dropped and the frame never
+        reaches the grader's memory); the kernel can then not make the grader hold more than
+        that per frame, whatever the output cap (counted once a message has arrived) says."""
+        limit = getattr(self.parent, "max_message_bytes", None)
+        if limit:
+            self.context.setsockopt(zmq.MAXMSGSIZE, int(limit))  # (for the sockets made from now)
+        sock = super()._create_connected_socket(channel, identity)
+        refused = getattr(self.parent, "refused", None)
+        if limit and refused is not None and channel != "hb":
+            _watch_disconnects(self.context, sock, lambda: refused(channel))
+        return sock
+
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (60.0 if timeout is None else timeout)
         asked, reply, connected = set(), None, False
@@ -284,7 +300,11 @@ class SandboxProvisioner(LocalProvisioner):
 
 class SandboxedKernelManager(AsyncKernelManager):
     """jupyter_client's kernel manager for a kernel in a sandbox (see ``SandboxProvisioner``),
-    interrupted over its control channel."""
+    interrupted over its control channel; its clients refuse message frames over
+    ``max_message_bytes`` (see ``PromptKernelClient``)."""
+
+    max_message_bytes = Any(None, help="the largest message frame its clients accept (bytes)")
+    refused = Any(None, help="called with the channel's name when a client's connection drops")
 
     @property
     def kernel_spec(self) -> KernelSpec | None:
@@ -294,6 +314,38 @@ class SandboxedKernelManager(AsyncKernelManager):
         if spec is not None:
             spec.interrupt_mode = "message"
         return spec
+
+
+def _watch_disconnects(context, sock, callback):
+    """Call ``callback`` (in a thread of its own) when the kernel's end of ``sock`` disconnects:
+    with ZMQ_MAXMSGSIZE that is how a refused frame shows (the connection is dropped, and the
+    messages sent before it reconnects are lost, so the kernel cannot be followed any more)."""
+    address = f"inproc://course-monitor-{uuid.uuid4()}"
+    sock.monitor(address, zmq.EVENT_DISCONNECTED)
+    pair = zmq.Context.shadow(context.underlying).socket(zmq.PAIR)  # (a plain, threaded socket)
+    pair.connect(address)
+
+    def watch():
+        try:
+            while True:
+                event = zmq_monitor.parse_monitor_message(pair.recv_multipart())
+                if event["event"] == zmq.EVENT_DISCONNECTED:
+                    callback()
+                elif event["event"] == zmq.EVENT_MONITOR_STOPPED:
+                    return
+        except zmq.ZMQError:
+            return  # the context or the socket was closed
+        finally:
+            pair.close(linger=0)
+
+    threading.Thread(target=watch, daemon=True, name="course-kernel-monitor").start()
+
+
+def max_message_bytes(limits: Limits) -> int:
+    """The largest message frame the grader takes from a kernel: a message carrying the whole
+    output cap (``limits.max_output_bytes`` characters, each up to 6 bytes once JSON-escaped), with
+    room for its header. Anything larger could not be a notebook's output within the cap."""
+    return 6 * int(limits.max_output_bytes) + 2**20
 
 
 class Kernel:
@@ -319,6 +371,9 @@ class Kernel:
             ip=os.path.join(self.sandbox.sockets, name),
         )
         self.km.connection_file = os.path.join(self.sandbox.sockets, name + ".json")
+        self.km.max_message_bytes = max_message_bytes(limits)
+        self.km.refused = self._refused
+        self.stop_reason = ""  # why the grader's side stopped it, if it did (a refused message)
         self.provisioner = SandboxProvisioner(
             kernel_id=kernel_id,
             kernel_spec=self.km.kernel_spec,
@@ -328,6 +383,19 @@ class Kernel:
         )
         upstream.use_provisioner(self.km, self.provisioner)
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
+
+    def _refused(self, channel: str) -> None:
+        """A connection to the kernel dropped: a frame over ``max_message_bytes`` was refused
+        unread (or the kernel is ending). A kernel still alive a moment later is stopped: what it
+        sends can no longer be followed."""
+        time.sleep(0.5)
+        if self.exit_status() is None and not self.stop_reason:
+            limit = self.km.max_message_bytes / 2**20
+            self.stop_reason = (
+                f"the kernel sent a message over {limit:.1f} MiB on its {channel} channel, "
+                "refused unread (output limit); it was stopped"
+            )
+            self.kill()
 
     @property
     def process(self) -> "subprocess.Popen | ForkedKernelProcess | None":
