@@ -269,3 +269,179 @@ def test_a_jail_left_full_still_has_room_for_the_grader():
     finally:
         sandbox.cleanup()
     assert not os.path.exists(sandbox.root)
+
+
+# --- a fresh world for every learner, memory per jail, one message at most so big ------------
+def _run(kernel, code, timeout=60):
+    """Run ``code`` in ``kernel``; return (reply status, the text it printed)."""
+    from jupyter_core.utils import run_sync
+
+    kc = kernel.km.client()
+    kc.start_channels()
+    outs = []
+    try:
+        run_sync(kc.wait_for_ready)(timeout=60)
+        reply = run_sync(kc.execute_interactive)(code, timeout=timeout, output_hook=outs.append)
+        status = reply["content"]["status"]
+    except TimeoutError:
+        status = "timeout"
+    finally:
+        kc.stop_channels()
+    text = "".join(m["content"].get("text", "") + m["content"].get("evalue", "") for m in outs)
+    return status, text
+
+
+# every kind of state the planter must see itself (so that finding nothing means something)
+PLANTED_KINDS = [
+    "key in the session keyring",
+    "key in the user keyring",
+    "key in the user-session keyring",
+    "key listed in /proc/keys",
+    "POSIX message queue",
+    "System V shared memory",
+    "System V message queue",
+    "System V semaphores",
+    "file in /dev/shm",
+    "file in /tmp",
+    "file in /home/learner",
+    "file in .",
+    "a daemon",
+]
+
+
+@pytest.mark.skipif(not JAILED, reason="needs the jail and its own user: " + detect().describe())
+@pytest.mark.parametrize("warm", [True, False], ids=["warm-jail", "cold-kernels"])
+def test_nothing_a_learner_made_is_seen_by_the_next(warm):
+    from bad_submissions.unseen_state import LOOK, PLANT, SEARCH, _code
+
+    from course.jail.kernels import KernelPool
+
+    pool = KernelPool(Limits(), detect(), prestart=warm)
+    try:
+        kernel = pool.take()
+        jail = kernel.jail
+        status, planted = _run(kernel, _code(LOOK, PLANT))
+        assert status == "ok", planted
+        self_check = planted.split("SELF-CHECK:")[1]
+        missing = [kind for kind in PLANTED_KINDS if kind not in self_check]
+        assert not missing, f"the planter could not plant or see {missing}:\n{planted}"
+        uid = kernel.sandbox.uid
+        pool.release(kernel)
+        if warm:  # the same jail: its zygote cleaned up after the planter, it was not replaced
+            assert jail.fresh_world == detect().fresh_world, jail.fresh_world_why
+            assert jail.alive and jail.ended == "", jail.ended
+        nxt = pool.take()
+        if warm:
+            assert nxt.jail is jail
+        else:
+            assert nxt.sandbox.uid == uid  # the same user id, given again
+        status, found = _run(nxt, _code(LOOK, SEARCH))
+        assert status == "ok" and found.strip() == "FOUND NOTHING", found
+        pool.release(nxt)
+    finally:
+        pool.close()
+
+
+@pytest.mark.skipif(not detect().fresh_world, reason="kernels get no namespaces here: " + detect().describe())
+def test_each_kernel_has_user_and_ipc_namespaces_of_its_own_and_no_capabilities():
+    from course.jail.kernels import KernelPool
+
+    code = (
+        "import os\n"
+        "print('NS', os.readlink('/proc/self/ns/user'), os.readlink('/proc/self/ns/ipc'))\n"
+        "print('UID', os.getuid(), os.stat('.').st_uid)\n"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')])\n"
+    )
+    pool = KernelPool(Limits(), detect())
+    seen = []
+    try:
+        for _ in range(2):
+            kernel = pool.take()
+            status, text = _run(kernel, code)
+            assert status == "ok", text
+            uid = kernel.sandbox.uid
+            assert f"UID {uid} {uid}" in text, text  # its own id, mapped to itself: files keep their owner
+            assert "['0000000000000000']" in text, text  # the new namespace's capabilities dropped
+            seen.append(text.split("NS ")[1].split("\n")[0])
+            pool.release(kernel)
+    finally:
+        pool.close()
+    assert seen[0] != seen[1], seen
+    ours = f"{os.readlink('/proc/self/ns/user')} {os.readlink('/proc/self/ns/ipc')}"
+    assert ours not in seen
+
+
+@pytest.mark.skipif(not detect().memory_cgroup, reason="no memory cgroup here: " + detect().describe())
+def test_memory_is_capped_for_the_whole_jail():
+    """Three processes of 300 MiB each stay under a 1 GiB per-process cap, but not under a
+    512 MiB cap for the jail: the host's kernel kills one, and the cgroup goes with the jail."""
+    from course.jail.kernels import KernelPool
+
+    code = (
+        "import subprocess, sys, time\n"
+        "hog = 'b = bytearray(300 * 2**20)\\nfor i in range(0, len(b), 4096): b[i] = 1\\n"
+        'print("ALLOCATED", flush=True)\\nimport time; time.sleep(30)\'\n'
+        "procs = [subprocess.Popen([sys.executable, '-c', hog], stdout=subprocess.PIPE) for _ in range(3)]\n"
+        "time.sleep(8)\n"
+        "print('ALIVE', sum(p.poll() is None for p in procs), 'KILLED', sum(p.poll() == -9 for p in procs))\n"
+    )
+    limits = Limits(memory_bytes=1024 * 2**20, jail_memory_bytes=512 * 2**20)
+    pool = KernelPool(limits, detect())
+    try:
+        kernel = pool.take()
+        cgroup = kernel.sandbox.cgroup
+        assert cgroup is not None and os.path.isdir(cgroup.path)
+        status, text = _run(kernel, code)
+        assert status == "ok", text
+        alive = int(text.split("ALIVE ")[1].split()[0])
+        assert alive < 3 and cgroup.killed() >= 1, text
+        pool.release(kernel)
+    finally:
+        pool.close()
+    assert not os.path.exists(cgroup.path)
+
+
+GIANT = """
+import json, resource, sys, time
+from jupyter_core.utils import run_sync
+from course.jail.kernels import KernelPool
+from course.jail.sandbox import Limits, detect
+pool = KernelPool(Limits(max_output_bytes=256 * 1024), detect())
+kernel = pool.take()
+kc = kernel.km.client()
+kc.start_channels()
+run_sync(kc.wait_for_ready)(timeout=60)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+try:
+    run_sync(kc.execute_interactive)(sys.argv[1], timeout=float(sys.argv[2]))
+except TimeoutError:
+    pass
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"grown": peak - before, "reason": kernel.stop_reason, "status": kernel.exit_status()}))
+kc.stop_channels()
+pool.release(kernel)
+pool.close()
+"""
+
+
+@pytest.mark.parametrize("size_mib", [40])
+def test_a_giant_message_is_refused_before_the_grader_reads_it(size_mib):
+    """One stream message of 40 MiB (a single write), with a 256 KiB output cap: the grader's
+    sockets drop it unread (its memory does not grow by the message), the kernel is stopped with
+    the reason; without the refusal the same message grows the grader by more than twice its size."""
+    code = f"import sys\nsys.stdout.write('x' * {size_mib} * 2**20)\nsys.stdout.flush()\n"
+    out = subprocess.run(
+        [sys.executable, "-c", GIANT, code, "15"], capture_output=True, text=True, timeout=300, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["grown"] < 16 * 2**20, result
+    assert "over 2.5 MiB on its iopub channel, refused unread" in result["reason"], result
+    assert result["status"] is not None, result  # stopped
+
+
+def test_the_largest_message_fits_the_output_cap():
+    from course.jail.kernels import max_message_bytes
+
+    limits = Limits()
+    assert max_message_bytes(limits) >= 6 * limits.max_output_bytes  # the cap's text, JSON-escaped
+    assert max_message_bytes(limits) < 16 * 2**20

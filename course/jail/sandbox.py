@@ -494,7 +494,8 @@ class UidSlot:
 
 
 def kill_user(uid: int) -> None:
-    """Kill every process of ``uid`` (what a learner's code may have left running)."""
+    """Kill every process of ``uid`` (what a learner's code may have left running) and empty the
+    user's keyrings of the host's namespace."""
     pid = os.fork()
     if pid == 0:  # the child becomes that user and signals everything it owns
         try:
@@ -502,6 +503,12 @@ def kill_user(uid: int) -> None:
             os.setuid(uid)
             os.kill(-1, signal.SIGKILL)
         except OSError:
+            os._exit(0)
+        try:  # and empty the user's keyrings, which a kernel of this user id may have written
+            from .inside.zygote import clear_keyrings
+
+            clear_keyrings()
+        except Exception:
             pass
         os._exit(0)
     os.waitpid(pid, 0)

@@ -54,7 +54,7 @@ IPC_RMID = 0
 CLONE_NEWIPC, CLONE_NEWUSER = 0x08000000, 0x10000000
 # keyctl(2) operations and special keyrings (linux/keyctl.h)
 KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR, KEYCTL_GET_PERSISTENT = 1, 7, 22
-KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
+KEY_SPEC_SESSION_KEYRING, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -3, -4, -5
 SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}
 SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -131,16 +131,21 @@ def fresh_world():
 
 
 def clear_keyrings():
-    """Empty the user's keyrings of this namespace (user, user-session, persistent): shared by
-    every process of the user id in it, outside any kernel's own; return how many resisted."""
-    left = 0
-    rings = [KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING]
-    try:
-        persistent = (ctypes.c_long(KEYCTL_GET_PERSISTENT), ctypes.c_long(-1), ctypes.c_long(-4))
-        rings.append(_syscall(SYS_KEYCTL, *persistent))  # (linked into the user keyring)
+    """Empty the user's keyrings of this namespace (persistent, user, user-session) and this
+    process's session keyring: shared by every process of the user id in it (the session keyring
+    by the kernels forked without namespaces of their own); return how many resisted."""
+    rings = []
+    try:  # linked into the session keyring, so that this process possesses it (and may clear it)
+        persistent = (
+            ctypes.c_long(KEYCTL_GET_PERSISTENT),
+            ctypes.c_long(-1),
+            ctypes.c_long(KEY_SPEC_SESSION_KEYRING),
+        )
+        rings.append(_syscall(SYS_KEYCTL, *persistent))
     except OSError:
         pass  # no persistent keyrings on this kernel
-    for ring in rings:
+    left = 0
+    for ring in rings + [KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING, KEY_SPEC_SESSION_KEYRING]:
         try:
             _syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_CLEAR), ctypes.c_long(ring))
         except OSError as exc:
