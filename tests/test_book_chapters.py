@@ -23,8 +23,9 @@ from tools import assignments as catalogue
 ROOT = Path(__file__).resolve().parents[1]
 # each chapter and the assignment it points to (the chapters every assignment.toml lists)
 CHAPTERS = {chapter: f"assignments/{a.name}" for a in catalogue.discover() for chapter in a.chapters}
-# chapters no assignment.toml lists (none needs them read first), with the assignment they point to
-CHAPTERS.setdefault("10_pitfalls", "assignments/a6_training")
+# chapters no assignment.toml lists (no assignment needs them read first) point to the Assignments
+# part as a whole; pointing to one assignment would make them required reading for it
+CHAPTERS.setdefault("10_pitfalls", "assignments/index")
 CHAPTERS = dict(sorted(CHAPTERS.items()))
 # the chapters whose self-check answers fold into dropdowns: all of them, in one style
 FOLDED = list(CHAPTERS)
@@ -124,7 +125,10 @@ def test_summary_and_assignment_pointer(name):
     before_check = text.split("\n## Self-check\n", 1)[0]
     assert "\n## Summary\n" in before_check, f"{name}: no summary before the self-check"
     summary = before_check.split("\n## Summary\n", 1)[1]
-    assert f"`{CHAPTERS[name]}`" in summary, f"{name}: the summary does not point to {CHAPTERS[name]}"
+    pointer = CHAPTERS[name]
+    assert f"`{pointer}`" in summary or f"]({pointer}.md)" in summary, (
+        f"{name}: the summary does not point to {pointer}"
+    )
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
