@@ -401,6 +401,35 @@ def test_memory_is_capped_for_the_whole_jail():
     assert not os.path.exists(cgroup.path)
 
 
+@pytest.mark.skipif(not detect().memory_cgroup, reason="no memory cgroup here: " + detect().describe())
+def test_a_tmpfs_of_a_nested_namespace_is_held_by_the_jails_memory_cap():
+    """A learner may make a user and mount namespace of its own and mount a tmpfs there with no
+    size cap (the jail's disk cap does not hold for it); its pages are the jail's memory: 20 files
+    of 60 MiB (each under the file size limit) stop at a 768 MiB jail."""
+    from course.jail.kernels import KernelPool
+
+    script = (
+        "mkdir -p /tmp/m && mount -t tmpfs -o size=4g tmpfs /tmp/m || exit 3; "
+        "for i in $(seq 20); do head -c 60M /dev/zero > /tmp/m/f$i || break; done; du -sm /tmp/m"
+    )
+    code = (
+        "import subprocess\n"
+        f"p = subprocess.run(['unshare', '-rm', 'sh', '-c', {script!r}], capture_output=True, text=True)\n"
+        "print('RC', p.returncode, 'DU', p.stdout.split()[:1])\n"
+    )
+    pool = KernelPool(Limits(jail_memory_bytes=768 * 2**20), detect())
+    try:
+        kernel = pool.take()
+        cgroup = kernel.sandbox.cgroup
+        status, text = _run(kernel, code, timeout=25)  # (a kernel killed at the cap never replies)
+        if "RC 3" in text:
+            pytest.skip("no nested namespaces or mounts here: " + text)
+        assert cgroup.killed() >= 1 or int(text.split("DU ['")[1].split("'")[0]) < 768, (status, text)
+        pool.release(kernel)
+    finally:
+        pool.close()
+
+
 GIANT = """
 import json, resource, sys, time
 from jupyter_core.utils import run_sync

@@ -14,6 +14,12 @@ are forked there one after another, see ``course.jail.kernels``, and it is empti
   jail can fill is bounded, and unmounting it removes whatever a learner left there;
   the course folder, the gradebook, the source notebooks and other submissions are not even
   visible; when the grader runs as root the code also runs as an unprivileged user of its own;
+- each kernel in user and IPC namespaces of its own (``inside/zygote.py``'s ``fresh_world``):
+  its keyrings, POSIX message queues and System V objects end with it; the jail leaves the
+  grader's session keyring for one of its own (``inside/limits.py``);
+- where the machine allows it (root with cgroup v1's memory controller, or a cgroup v2 subtree
+  with the memory controller delegated), a memory cgroup per jail: all its processes together get
+  at most ``Limits.jail_memory_bytes`` (``MemoryCgroup``);
 - a wall-clock limit for the whole notebook (enforced by the grader, outside the sandbox: see
   ``course.worker.SandboxedExecute``).
 

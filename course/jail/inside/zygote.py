@@ -5,7 +5,9 @@ imports IPython, ipykernel, numpy and the test helpers every time. The zygote do
 once, then forks. Each fork is a brand-new kernel: it builds its own IPython shell, sockets and
 threads from scratch (none of them exist in the zygote), so nothing of one learner's kernel is
 seen by the next one. What the fork shares is only what an import leaves behind, which is what a
-fresh kernel would load too; numpy's global random generator is reseeded in every fork.
+fresh kernel would load too; numpy's global random generator is reseeded in every fork. Each
+fork also enters user and IPC namespaces of its own (``fresh_world``, where the machine allows it):
+its keyrings, POSIX message queues and System V objects go when its last process ends.
 
 Run inside the jail as ``python .../course/jail/inside/zygote.py [FOLDER ...]`` (by
 ``course.jail.kernels.WarmJail``; the folders are the grader's, such as the kernels' socket folder:
@@ -17,7 +19,9 @@ input and output, one JSON object per line:
                                             <- {"exit": 12, "status": 0}   (whenever a kernel ends)
 
 ``stop`` kills the kernel, then every other process left in the jail (a learner's code may have
-started some), and empties the learner's folders and the socket folder, so the next kernel
+started some), empties the learner's folders and the socket folder, deletes the jail's System V
+objects and message queues and empties the user's keyrings of the jail's namespace (a kernel of
+the same user id can write into them by their serial number, from its own namespace too), so the next kernel
 starts in a clean jail (and nothing a learner left there, a symbolic link say, is still there
 when the grader writes the next kernel's connection file).
 Kernels cannot reach the zygote's pipes or memory: their own standard streams are /dev/null and
