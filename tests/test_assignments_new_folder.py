@@ -112,8 +112,9 @@ def test_a_new_assignment_folder_is_all_it_takes(new_assignment, tmp_path):
         == {("solution", NAME): 3.0, ("blank", NAME): 0.0, ("buggy", NAME): 2.0, ("fitted", NAME): 3.0}
     )
 
-    # Only the notebook is released, and no authoring file reaches a graded submission's folder.
-    assert sorted(p.name for p in (course / "release" / NAME).iterdir()) == [f"{NAME}.ipynb"]
+    # The notebook and its recorded results are released (this assignment gives no code), and no
+    # authoring file reaches a graded submission's folder.
+    assert sorted(p.name for p in (course / "release" / NAME).iterdir()) == [f"{NAME}.ipynb", "expected.json"]
     for student in ("solution", "blank", "buggy", "fitted"):
         assert not set(FILES) & {p.name for p in (course / "autograded" / student / NAME).iterdir()}
 
