@@ -474,3 +474,59 @@ def test_the_largest_message_fits_the_output_cap():
     limits = Limits()
     assert max_message_bytes(limits) >= 6 * limits.max_output_bytes  # the cap's text, JSON-escaped
     assert max_message_bytes(limits) < 16 * 2**20
+
+
+def test_course_sandbox_says_what_is_not_enforced():
+    from course.jail.sandbox import Support
+
+    bare = Support(bwrap=True, network_isolated=True, own_user=False)
+    text = bare.describe()
+    assert "memory capped per process only" in text and "not" in text.split("memory capped")[1]
+    assert "keyrings and IPC shared between kernels (emptied after each)" in text
+    watched = Support(bwrap=True, network_isolated=True, own_user=True, disk_capped=True).describe()
+    assert "memory watched per jail" in watched and "files on a tmpfs not counted" in watched
+    full = Support(
+        bwrap=True,
+        network_isolated=True,
+        own_user=True,
+        disk_capped=True,
+        fresh_world=True,
+        memory_cgroup="/x",
+    )
+    assert "memory capped per jail" in full.describe() and "of each kernel's own" in full.describe()
+    here = detect()
+    assert bool(here.memory_cgroup) == ("memory capped per jail" in here.describe())
+    assert here.memory_cgroup or any("no memory cgroup per jail" in n for n in here.notes), here.notes
+    assert here.fresh_world or any("namespaces of their own" in n for n in here.notes), here.notes
+
+
+HOGS = (
+    "import subprocess, sys, time\n"
+    "hog = 'b = bytearray(300 * 2**20)\\nfor i in range(0, len(b), 4096): b[i] = 1\\n"
+    "import time; time.sleep(30)'\n"
+    "procs = [subprocess.Popen([sys.executable, '-c', hog]) for _ in range(3)]\n"
+    "time.sleep(10)\n"
+    "print('ALIVE', sum(p.poll() is None for p in procs))\n"
+)
+
+
+@pytest.mark.skipif(not JAILED, reason="needs the jail and its own user: " + detect().describe())
+def test_without_a_cgroup_the_jails_memory_is_watched():
+    """No memory cgroup (forced here): the grader adds up the resident memory of the kernel's
+    user id and stops the kernel past the jail's cap, with the reason."""
+    import dataclasses
+
+    from course.jail.kernels import KernelPool
+
+    support = dataclasses.replace(detect(), memory_cgroup="")
+    pool = KernelPool(Limits(memory_bytes=1024 * 2**20, jail_memory_bytes=512 * 2**20), support)
+    try:
+        kernel = pool.take()
+        assert kernel.sandbox.cgroup is None and kernel.watch is not None
+        status, text = _run(kernel, HOGS, timeout=20)
+        assert "ALIVE 3" not in text, text
+        assert kernel.exit_status() is not None, (status, text)
+        assert "over the 512 MiB a jail may use (memory limit)" in kernel.stop_reason, kernel.stop_reason
+        pool.release(kernel)
+    finally:
+        pool.close()

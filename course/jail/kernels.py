@@ -341,6 +341,42 @@ def _watch_disconnects(context, sock, callback):
     threading.Thread(target=watch, daemon=True, name="course-kernel-monitor").start()
 
 
+class MemoryWatch(threading.Thread):
+    """Where no memory cgroup can be made: every ``PERIOD`` seconds, add up the resident memory
+    of every process of the kernel's user id (the jail's processes: its zygote, the kernel and
+    what it started) and call ``exceeded`` once the sum is over ``limit``. Coarser than a cgroup
+    (memory a learner gets and frees between two looks, and files on a tmpfs, are not seen)."""
+
+    PERIOD = 0.2
+
+    def __init__(self, uid: int, limit: int, exceeded: t.Callable[[int], None]) -> None:
+        super().__init__(daemon=True, name="course-memory-watch")
+        self.uid, self.limit, self.exceeded = uid, limit, exceeded
+        self.done = threading.Event()
+        self.page = os.sysconf("SC_PAGE_SIZE")
+
+    def resident(self) -> int:
+        """Bytes resident in memory for all the processes of the user id together."""
+        total = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    uid = next(line for line in fh if line.startswith("Uid:")).split()[1]
+                if int(uid) == self.uid:
+                    with open(f"/proc/{pid}/statm") as fh:
+                        total += int(fh.read().split()[1]) * self.page
+            except (OSError, StopIteration, ValueError, IndexError):
+                continue  # gone meanwhile
+        return total
+
+    def run(self) -> None:
+        while not self.done.wait(self.PERIOD):
+            used = self.resident()
+            if used > self.limit:
+                self.exceeded(used)
+                return
+
+
 def max_message_bytes(limits: Limits) -> int:
     """The largest message frame the grader takes from a kernel: a message carrying the whole
     output cap (``limits.max_output_bytes`` characters, each up to 6 bytes once JSON-escaped), with
@@ -383,6 +419,10 @@ class Kernel:
         )
         upstream.use_provisioner(self.km, self.provisioner)
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
+        self.watch = None
+        if self.sandbox.cgroup is None and self.sandbox.uid is not None:  # no cgroup: watch instead
+            self.watch = MemoryWatch(self.sandbox.uid, limits.jail_memory_bytes, self._over_memory)
+            self.watch.start()
 
     def _refused(self, channel: str) -> None:
         """A connection to the kernel dropped: a frame over ``max_message_bytes`` was refused
@@ -394,6 +434,15 @@ class Kernel:
             self.stop_reason = (
                 f"the kernel sent a message over {limit:.1f} MiB on its {channel} channel, "
                 "refused unread (output limit); it was stopped"
+            )
+            self.kill()
+
+    def _over_memory(self, used: int) -> None:
+        if self.exit_status() is None and not self.stop_reason:
+            limit = self.watch.limit / 2**20
+            self.stop_reason = (
+                f"the jail's processes together used {used / 2**20:.0f} MiB, over the {limit:.0f} MiB "
+                "a jail may use (memory limit); the kernel was stopped"
             )
             self.kill()
 
@@ -424,6 +473,8 @@ class Kernel:
 
     def close(self) -> None:
         """Kill the kernel, close its manager and (cold) remove its sandbox."""
+        if self.watch is not None:
+            self.watch.done.set()
         self.kill()
         proc = self.process
         if proc is not None:

@@ -103,11 +103,16 @@ class Support:
             if self.fresh_world
             else "keyrings and IPC shared between kernels (emptied after each)"
         )
-        parts.append(
-            "memory capped per jail (a memory cgroup) and per process (RLIMIT_AS)"
-            if self.memory_cgroup
-            else "memory capped per process only (RLIMIT_AS; a jail's processes together are not)"
-        )
+        if self.memory_cgroup:
+            parts.append("memory capped per jail (a memory cgroup) and per process (RLIMIT_AS)")
+        elif self.own_user:
+            parts.append(
+                "memory watched per jail (its processes' resident memory added up every 0.2 s and "
+                "the kernel stopped past the cap; files on a tmpfs not counted) and capped per "
+                "process (RLIMIT_AS)"
+            )
+        else:
+            parts.append("memory capped per process only (RLIMIT_AS; a jail's processes together are not)")
         return ", ".join(parts) + "".join(f"\n  - {n}" for n in self.notes)
 
 
@@ -262,14 +267,14 @@ def _memory_cgroup():
     """Where jails' memory cgroups go, probed by making one ("" and why not, if impossible)."""
     base, version = _cgroup_base()
     if base is None:
-        return "", "memory is capped per process only (RLIMIT_AS), not per jail: " + version
+        return "", "no memory cgroup per jail: " + version
     try:
         probe = MemoryCgroup(base, 64 * 2**20)
         probe.remove()
     except OSError as exc:
         return "", (
-            f"memory is capped per process only (RLIMIT_AS), not per jail: cannot make a memory "
-            f"cgroup under {base} ({exc.strerror or exc}; needs root or a delegated cgroup v2 subtree)"
+            f"no memory cgroup per jail: cannot make one under {base} ({exc.strerror or exc}; "
+            "needs root or a delegated cgroup v2 subtree)"
         )
     return base, ""
 
