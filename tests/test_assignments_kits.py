@@ -141,8 +141,9 @@ def filled_in(released, source):
     for cell in out["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
         if grade_id in solutions:
-            cell["source"] = (
-                solutions[grade_id].replace("### BEGIN SOLUTION\n", "").replace("### END SOLUTION\n", "")
+            lines = solutions[grade_id].splitlines()
+            cell["source"] = "\n".join(
+                ln for ln in lines if "### BEGIN SOLUTION" not in ln and "END SOLUTION" not in ln
             )
     return out
 
