@@ -199,6 +199,7 @@ def _feedback(args):
 def _publish(args):
     from .publish import publish
 
+    sys.path.insert(0, os.path.abspath(args.root))  # the course's repository: its tools and sources
     book = os.path.join(args.root, args.book)
     problems = publish(book, args.output, args.through)
     if problems:
