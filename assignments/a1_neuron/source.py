@@ -119,4 +119,7 @@ checks.assert_close(checks.call(neuron, np.array([[1.0, 2.0], [3.0, 1.0]]), np.a
                     np.array([2.5, 4.0]), "a relu neuron on a batch of 2", hints=("bias_forgotten",))
 checks.assert_close(checks.call(neuron, np.array([[1.0, 2.0], [3.0, 1.0]]), np.array([1.0, -1.0]), 0.5, "relu"),
                     np.array([0.0, 2.5]), "a relu neuron on a batch of 2")
+x, w = np.array([[1.0, 2.0], [-3.0, 1.0]]), np.array([0.5, -0.25])
+checks.assert_close(checks.call(neuron, x, w, 0.25, "tanh"), checks.reference.neuron(x, w, 0.25, "tanh"),
+                    "a tanh neuron on a batch of 2", hints=("bias_forgotten",))
 checks.ok()
