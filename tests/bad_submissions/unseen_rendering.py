@@ -39,7 +39,9 @@ class RenderBad(Bad):
 
 
 # What must never reach a learner: the hidden lines of the fixture's tests.
-HIDDEN = ("reference_sigmoid", "reference_neuron", "default_rng(7)", "BEGIN HIDDEN TESTS")
+HIDDEN = fx.HIDDEN
+# Lines of the reference's sigmoid and neuron (nanoprop/activations.py), which are not in the jail.
+REFERENCE_LINES = ("never overflows", "computed without overflow for large |z|", "def as_float")
 
 STUDENT_PAYLOAD = "<img src=x onerror=window.__pwned='student'>"
 FILE_PAYLOAD = "<svg onload=alert('file')>"
@@ -115,6 +117,44 @@ def tex_message(root, s, ctx):
         s,
         neuron="def neuron(x, w, b):\n    raise ValueError(r'\\nosuchcommand \\begin{document} 1% & $ _ ^')",
     )
+
+
+EXFILTRATE = r"""
+import gc as _gc, os as _os, sys as _sys, inspect as _inspect, time as _time
+_found, _until = [], _time.monotonic() + 3  # a few seconds: the notebook has a time limit
+_KEYS = ["HID" + "DEN", "nano" + "prop", "never" + " overflows", "should" + " be 1", "bias" + " is not"]
+def _look(text, where):
+    for line in str(text).splitlines():
+        if any(k in line for k in _KEYS):
+            _found.append(where + ": " + line[:200])
+for _top in ("/", _os.path.expanduser("~"), _os.getcwd()):
+    for _dir, _subs, _files in _os.walk(_top):
+        _subs[:] = [d for d in _subs if d not in ("proc", "sys", "dev") and _time.monotonic() < _until]
+        for _f in _files:
+            try:
+                with open(_os.path.join(_dir, _f), errors="replace") as _fh:
+                    _look(_fh.read(200000), _os.path.join(_dir, _f))
+            except Exception:
+                pass
+for _m in list(_sys.modules.values()):
+    try:
+        _look(_inspect.getsource(_m), getattr(_m, "__name__", "?"))
+    except Exception:
+        pass
+def _scan(*_):
+    for _o in _gc.get_objects()[-20000:]:
+        if isinstance(_o, dict):
+            for _v in list(_o.values())[:50]:
+                if isinstance(_v, str):
+                    _look(_v, "memory")
+    print("EXFILTRATED:", *sorted(set(_found))[:40], sep="\n")
+_scan()
+get_ipython().events.register("post_run_cell", _scan)
+"""
+
+
+def exfiltrate(root, s, ctx):
+    _answers(root, s, sigmoid=EXFILTRATE + CORRECT["sigmoid"])
 
 
 def pre_run_cell_hook(root, s, ctx):
@@ -239,6 +279,16 @@ ENTRIES = [
         feedback_must_show=("\\nosuchcommand \\begin{document}",),
     ),
     RenderBad(
+        "exfiltrate",
+        "Walks every readable file, every loaded module's source and gc.get_objects() for answers "
+        "and prints what it finds, now and after every cell: full marks; the jail holds neither the "
+        "reference nor a source notebook, and the feedback of a test cell is the grader's record, "
+        "so no hidden-test line and no line of the reference reaches the feedback.",
+        exfiltrate,
+        FULL,
+        feedback_must_not_contain=HIDDEN + REFERENCE_LINES,
+    ),
+    RenderBad(
         "pre_run_cell_hook",
         "An IPython pre_run_cell hook prints the source of every cell, the hidden tests included, "
         "into that cell's output: full marks; the feedback shows each test's verdict from the "
@@ -277,7 +327,7 @@ ENTRIES = [
         "full marks; rich outputs are not in the feedback unless the instructor asks for them.",
         display_update,
         FULL,
-        feedback_must_not_contain=HIDDEN + ("STSET NEDDIH", "noruen_ecnerefer"),
+        feedback_must_not_contain=HIDDEN + ("STSET NEDDIH", "dedda ton si saib eht"),
     ),
     RenderBad(
         "history_printed",
