@@ -75,6 +75,16 @@ def check_history(history, reference, epochs):
 
 
 def check_accuracy(accuracy, required, what="the trained model"):
+    """The accuracy ``accuracy`` returned: a fraction (a float in [0, 1]) of at least ``required``."""
+    if isinstance(accuracy, (bool, np.bool_)) or not isinstance(accuracy, (int, float, np.number)):
+        raise Mistake(
+            f"accuracy {MESSAGES['not_array']} a number (a float); yours is {type(accuracy).__name__}."
+        )
+    if not 0.0 <= accuracy <= 1.0:
+        raise Mistake(
+            f"accuracy {MESSAGES['not_array']} the fraction of examples predicted right, between 0 and 1; "
+            f"yours is {accuracy!r}. A count of right predictions must be divided by the number of examples."
+        )
     if not isinstance(accuracy, (float, np.floating)) or not accuracy >= required:
         raise Mistake(
             f"The {MESSAGES['too_inaccurate']} of {what} is {accuracy!r}; it must reach "

@@ -317,3 +317,11 @@ def _inside(folder):
         yield
     finally:
         os.chdir(old)
+
+
+def test_an_accuracy_that_is_a_count_is_named_as_such():
+    with pytest.raises(Mistake, match="divided by the number of examples"):
+        checks.check_accuracy(48, 0.95)
+    with mistake("too_inaccurate"):
+        checks.check_accuracy(0.5, 0.95)
+    checks.check_accuracy(0.97, 0.95)
