@@ -314,7 +314,7 @@ def test_test_cells_show_the_recorded_verdict_and_nothing_after_hidden_tests_run
     quoting = nbformat.v4.new_code_cell("print(secret)")
     quoting.outputs = [
         nbformat.v4.new_output(
-            "stream", name="stdout", text="from nanoprop import neuron as reference_neuron"
+            "stream", name="stdout", text=fx.TEST_NEURON.split("### BEGIN HIDDEN TESTS\n")[1].splitlines()[0]
         )
     ]
     test = _test_cell(
@@ -336,7 +336,7 @@ def test_test_cells_show_the_recorded_verdict_and_nothing_after_hidden_tests_run
     resources = {"nbgrader": {"student": "ana", "assignment": fx.ASSIGNMENT, "notebook": fx.NOTEBOOK}}
     nb, _ = feedback.HideHiddenTests(config=config).preprocess(nb, resources)
     shown = json.dumps([c.outputs for c in nb.cells]) + json.dumps([c.source for c in nb.cells])
-    assert "reference_neuron" not in shown and "default_rng" not in shown
+    assert "x @ w + 0.5" not in shown and "BEGIN HIDDEN" not in shown
     assert [o["text"] for o in nb.cells[0].outputs] == ["mine\n", feedback.RICH_NOTE]
     config.HideHiddenTests.rich_outputs = True  # the instructor's choice: shown (and sanitised later)
     kept = feedback.HideHiddenTests(config=config).preprocess(

@@ -36,13 +36,9 @@ CORRECT = {
 # A plausible wrong answer for the neuron (forgets the bias).
 WRONG_NEURON = "def neuron(x, w, b):\n    return sigmoid(np.dot(x, w))"
 
-# Text of the hidden tests below, none of which may ever reach a learner (rendering entries check it).
-HIDDEN = (
-    "sigmoid(z) + sigmoid(-z) should be 1",
-    "the bias is not added",
-    "np.linspace(-6, 6, 13)",
-    "BEGIN HIDDEN TESTS",
-)
+# Code of the hidden tests below, none of which may ever reach a learner (rendering entries check it;
+# a failed hidden test's message is shown on purpose, so messages are not in this list).
+HIDDEN = ("np.linspace(-6, 6, 13)", "np.allclose(sigmoid(z)", "x @ w + 0.5", "BEGIN HIDDEN TESTS")
 
 TEST_SIGMOID = """# visible test
 assert np.isclose(sigmoid(0.0), 0.5)
