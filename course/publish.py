@@ -167,7 +167,7 @@ def publish(book: str, output: str, through: str | None = None) -> list[str]:
     shutil.copytree(book, output)
     released = [book_assignments.RELEASED / f"{a.name}.ipynb" for a in every]
     specified = specification(released)
-    problems = []
+    problems, answers_from = [], {}  # {owner: the answers its files are read against}
     for path in sorted(output.rglob("*")):
         if not path.is_file():
             continue
@@ -175,7 +175,9 @@ def publish(book: str, output: str, through: str | None = None) -> list[str]:
         if owner in withheld:
             path.unlink()
             continue
-        answers = course_answers(every, REFERENCE, later_than=owner)
+        if owner not in answers_from:
+            answers_from[owner] = course_answers(every, REFERENCE, later_than=owner)
+        answers = answers_from[owner]
         texts = texts_of(str(path.relative_to(output)), path.read_bytes())
         problems += answers_in(texts, answers, specified)
     return problems

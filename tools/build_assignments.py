@@ -40,6 +40,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from course import probes
 from tools import assignments
 from tools.given import REFERENCE, given_text
 
@@ -157,22 +158,6 @@ def sources(source=assignments.SOURCE):
     return [a.source for a in assignments.discover(source)]
 
 
-def resolve_reference(name):
-    """What ``checks.reference.<name>`` stands for while recording: nanoprop's ``name``, or one of
-    the grader's helpers that build on it (a4's expression gradients)."""
-    import nanoprop
-    from course import probes
-
-    extras = {"expression_gradients": probes.expression_gradients}
-    if name in extras:
-        return extras[name]
-    if hasattr(nanoprop, name):
-        return getattr(nanoprop, name)
-    # a name of one of its modules that the package does not export (network.ACTIVATION_LAYERS)
-    modules = [m for m in vars(nanoprop).values() if hasattr(m, "__file__")]
-    return next(getattr(m, name) for m in modules if hasattr(m, name))
-
-
 @contextlib.contextmanager
 def inside(folder, reference=False):
     """Run with ``folder`` as the current folder and first on the path, as a notebook there is,
@@ -207,7 +192,7 @@ def record_expected(assignment, files):
         (scratch / name).write_bytes(data)
     with (
         inside(scratch, reference=True),
-        recorded.recording(resolve_reference) as answers,
+        recorded.recording(probes.resolve_reference) as answers,
         contextlib.redirect_stdout(io.StringIO()),
     ):
         for index, cell in enumerate(notebook["cells"]):
