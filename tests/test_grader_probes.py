@@ -90,7 +90,9 @@ def test_a_probe_says_which_output_disagrees(tmp_path):
     ns["affine_backward"] = lambda dout, cache: (lambda g: (g[0], 2 * g[1], g[2]))(right(dout, cache))
     failed = probe(ns, "a5_backprop", tmp_path)
     assert set(failed) == {"test_affine_dW"}
-    assert "affine_backward (dW): disagrees with the reference" in failed["test_affine_dW"]
+    msg = failed["test_affine_dW"]
+    assert msg.startswith("affine_backward (dW): on fresh inputs, dW "), msg
+    assert "differs from the expected value at index" in msg or "times too large" in msg, msg
 
 
 def test_demo_assignments_are_all_known():
