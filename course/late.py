@@ -120,7 +120,7 @@ def describe(seconds_late: float, percent: float, penalty: float) -> str:
     late = f"{days} day{'s' if days > 1 else ''} late" if seconds_late >= 60 else "under a minute late"
     if not percent:
         return f"{late}: no penalty (grace)"
-    return f"{late}: -{percent:g}% (-{penalty:g} points)"
+    return f"{late}: -{percent:g}% ({-penalty:g} points)" if penalty else f"{late}: -{percent:g}% (0 points)"
 
 
 def read_extensions(path: str) -> dict:

@@ -14,6 +14,7 @@ import shutil
 
 import pytest
 from bad_submissions import fixture as fx
+from test_grader_export import DEMO_ASSIGNMENT, demo_class  # noqa: F401  (a fixture: the generated class)
 from traitlets.config import Config
 
 from course import cli
@@ -162,3 +163,14 @@ def test_extensions_file_rules(tmp_path):
     path.write_text("\ufeffStudent_ID,Assignment,Due\ns1,a1,2026-10-08 23:59 Europe/Berlin\n\n")
     (key, when), *_ = read_extensions(str(path)).items()
     assert key == ("s1", "a1") and str(when) == "2026-10-08 21:59:00"
+
+
+@pytest.mark.grading
+def test_a_generated_class_is_docked_exactly(demo_class):  # noqa: F811  (the fixture imported above)
+    """The generated class (tests/test_grader_export.py): each learner's penalty in the gradebook
+    is the default's for their hours late from their own due date."""
+    root, want = demo_class
+    with Course(root).gradebook() as gb:
+        subs = {s.student_id: s for s in gb.assignment_submissions(DEMO_ASSIGNMENT)}
+        got = {sid: (s.score, s.late_submission_penalty) for sid, s in subs.items()}
+    assert got == {sid: (raw, penalty) for sid, (_, raw, penalty, _) in want.items() if penalty is not None}
