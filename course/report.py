@@ -242,7 +242,8 @@ def render(assignment: str, s: dict) -> str:
         "img{max-width:100%}</style></head><body>",
         f"<h1>Grading report: {e(assignment)}</h1>",
         f"<p>{s['graded']} submissions graded, {s['failed']} could not be graded, "
-        f"mean score {mean:.2f} of {s['max_score']:g}, {len(s['flagged'])} flags.</p>",
+        f"mean score {mean:.2f} of {s['max_score']:g} (after late penalties), "
+        f"{len(s['flagged'])} flags.</p>",
     ]
     alts = {
         "grades": "Histogram of the scores",

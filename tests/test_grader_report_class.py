@@ -141,11 +141,11 @@ def test_long_messages_are_shown_in_full_and_wrapped():
 
 
 def test_histogram_counts_fractional_scores_in_their_whole_point():
-    assert report.histogram([0.0, 0.5, 1.0, 4.5, 5.0], 5.0) == [
+    assert report.histogram([0.0, 0.5, 1.0, 1.5, 3.7, 4.5, 5.0], 5.0) == [
         (0, 1, 2),
-        (1, 2, 1),
+        (1, 2, 2),
         (2, 3, 0),
-        (3, 4, 0),
+        (3, 4, 1),
         (4, 5, 1),
         (5, 6, 1),
     ]
