@@ -35,3 +35,16 @@ c.Autograde.create_student = False
 from course.grading_rules import apply_grading_rules
 
 apply_grading_rules(c)
+
+# Due dates and late work (course/late.py), the same for `nbgrader autograde` and `course
+# autograde`: a late notebook loses 10% of its score per day or part of a day late, at most 50%,
+# counted from the learner's own due date (extensions.csv: student_id,assignment,due).
+# `course autograde` writes these due dates into the gradebook; dates without a zone are UTC.
+c.AssignLatePenalties.plugin_class = "course.late.LatePenalty"
+c.LatePenalty.percent_per_day = 10
+c.LatePenalty.max_percent = 50
+c.LatePenalty.grace_minutes = 0
+c.LatePenalty.extensions_file = "extensions.csv"
+c.LatePenalty.due_dates = {
+    # "a1_neuron": "2026-10-05 23:59 Europe/Berlin",
+}

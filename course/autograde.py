@@ -23,7 +23,7 @@ from multiprocessing import get_all_start_methods, get_context
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config.loader import PyFileConfigLoader
 
-from . import intake, probes
+from . import intake, late, probes
 from .intake import flag, shown
 from .jail.sandbox import Limits, remove_tree, sweep_sandboxes
 from .upstream import shared_engines, stop_workers
@@ -342,6 +342,7 @@ def plan(
     check_roster(course, list(submissions), options.add_students)
     source = course.path(course.source_directory, assignment)
     source_files = {k: v for k, v in _read_tree(source).items() if not k.endswith(".ipynb")}
+    policy, config = late.prepare(course, assignment)  # due date into the gradebook, extensions
     snapshot = course.snapshot_gradebook()
     specs = probes.load(course.path(course.source_directory), assignment)
     baseline = _code_of(_read_tree(source))
@@ -354,8 +355,9 @@ def plan(
             max_total_bytes=options.max_submission_bytes,
         )
         fingerprint = digest(files)
-        if left_out:  # what was not read changes the fingerprint too
-            fingerprint = hashlib.sha256("\0".join([fingerprint, *left_out]).encode()).hexdigest()
+        # what was not read, and the late-work rules, change the fingerprint too
+        extra = [*left_out, policy.key(student, assignment)]
+        fingerprint = hashlib.sha256("\0".join([fingerprint, *extra]).encode()).hexdigest()
         if flags:
             notes["intake"][student] = (flags, refused)
         if not options.force and already_graded(course, assignment, student, fingerprint):
@@ -368,7 +370,7 @@ def plan(
             gradebook=snapshot,
             source_files=source_files,
             submission_files=files,
-            config=dict(course.config),
+            config=dict(config),
             source_directory=course.source_directory,
             limits=options.limits,
             allow_bwrap=options.allow_bwrap,

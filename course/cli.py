@@ -5,7 +5,8 @@
     course report ASSIGNMENT [--output FILE]         an HTML report for the instructor
     course collect ASSIGNMENT [--lms canvas|moodle]  file an LMS download under submitted/
     course roster FILE                               import the roster (CSV) into the gradebook
-    course export ASSIGNMENT|--all [--output FILE]   grades as CSV, with each row's status
+    course export ASSIGNMENT...|--all [--format csv|canvas|moodle|tests] [--output FILE]
+                                                     grades for the LMS; no submission is never 0
     course sandbox                                   what isolation this machine gives
     course publish OUTPUT [--through ASSIGNMENT]     the built book and kits, checked for answers
 
@@ -127,10 +128,29 @@ def _parser():
     o = sub.add_parser("roster", help="import the class roster (CSV: id,first_name,last_name,email)")
     o.add_argument("file")
 
-    x = sub.add_parser("export", help="write the grades as CSV, with a status for each row")
-    x.add_argument("assignment", nargs="?", default="")
+    x = sub.add_parser("export", help="write the grades for an LMS or as CSV (no submission is never 0)")
+    x.add_argument("assignment", nargs="*", default=[], help="the assignments (or --all)")
     x.add_argument("--all", action="store_true", help="every assignment of the gradebook")
-    x.add_argument("--output", default="", help="where to write it (default: grades/ASSIGNMENT.csv)")
+    x.add_argument(
+        "--format",
+        default="csv",
+        choices=("csv", "canvas", "moodle", "tests"),
+        help="csv: nbgrader's columns and a status (default); canvas, moodle: their grade import "
+        "files; tests: a row per learner and test cell",
+    )
+    x.add_argument(
+        "--key",
+        default="",
+        help="how the LMS finds a learner: canvas: sis (the id is the SIS User ID, default) or canvas "
+        "(the Canvas user ID); moodle: email (default) or idnumber",
+    )
+    x.add_argument(
+        "--roster",
+        default="",
+        metavar="FILE",
+        help="a roster CSV with canvas_id, sis_user_id, sis_login_id, section or idnumber columns",
+    )
+    x.add_argument("--output", default="", help="where to write it (default: grades/NAME[-FORMAT].csv)")
     return p
 
 
@@ -237,15 +257,19 @@ def _export(args):
     from collections import Counter
 
     from .autograde import CourseError
-    from .export import rows, write_csv
+    from .export import read_roster_extras, rows, write
 
     if bool(args.all) == bool(args.assignment):
-        raise CourseError("name one assignment (`course export a1_neuron`) or pass --all.")
-    name = "grades" if args.all else args.assignment
-    out = args.output or os.path.join(args.root, "grades", f"{name}.csv")
-    table = rows(args.root, None if args.all else [args.assignment])
+        raise CourseError("name the assignments (`course export a1_neuron`) or pass --all.")
+    name = "grades" if args.all else "+".join(args.assignment)
+    suffix = "" if args.format == "csv" else f"-{args.format}"
+    out = args.output or os.path.join(args.root, "grades", f"{name}{suffix}.csv")
+    table = rows(args.root, None if args.all else args.assignment, tests=args.format == "tests")
+    written = write(table, args.format, out, args.key, read_roster_extras(args.roster))
     counts = Counter(r["status"] for r in table)
-    print(f"wrote {write_csv(table, out)}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    print(f"wrote {written.path}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    for note in written.notes:
+        print(note)
     return 0
 
 

@@ -1,12 +1,14 @@
 """``course report``: one HTML page on a graded assignment, for the instructor.
 
-Read from the records ``course autograde`` keeps (``.course/<assignment>/<student>.json``) and the
-roster: first a table with a row per learner (status, score, flags by severity, what is missing),
-who did not submit, and the flags grouped by severity (cheating suspected, grading trouble,
-information; see ``course.flags``), each group naming the learners concerned before the details;
-then the grade distribution, the pass rate of each test, the most common feedback messages and the
-grading time per submission. Plots are matplotlib PNGs embedded in the page, so it is one
-self-contained file.
+Read from the records ``course autograde`` keeps (``.course/<assignment>/<student>.json``), the
+roster and the gradebook's late penalties: first a table with a row per learner (status, score,
+late penalty, score after it, flags by severity, what is missing), who did not submit, and the
+flags grouped by severity (cheating suspected, grading trouble, information; see
+``course.flags``), each group naming the learners concerned before the details; then a table per
+test (pass rate, the most common message of its failures, the points lost), the grade
+distribution in bins of one point (drawn, and as a table), the pass rate of each test, the most
+common feedback messages (in full, wrapped), and in an appendix the grading time per submission.
+Plots are matplotlib PNGs embedded in the page, so it is one self-contained file.
 
 Everything in the records may come from a learner (student ids, file names, messages of failed
 tests, flags quoting them): the page escapes all of it, and the plots show it literally (no
@@ -16,8 +18,10 @@ mathtext, no TeX: a message such as ``$\\nosuchcommand$`` is a label like any ot
 import base64
 import html
 import io
+import math
 import os
-from collections import Counter
+import textwrap
+from collections import Counter, defaultdict
 
 import matplotlib
 
@@ -40,8 +44,8 @@ def _png(fig):
 MISSING_KINDS = ("missing-notebook", "unreadable", "too-big")
 
 
-def _learner(record):
-    """A row of the learners' table from one grading record."""
+def _learner(record, late=None):
+    """A row of the learners' table from one grading record (``late``: (points, words))."""
     found = record.get("flags", [])
     graded = record["status"] == "graded"
     status = severity.graded_status(found) if graded else severity.WAITING
@@ -54,9 +58,17 @@ def _learner(record):
         "status": status,
         "score": record.get("score") if graded else None,
         "max_score": record.get("max_score"),
+        "penalty": (late or _late_of(record))[0] if graded else 0.0,
+        "late": (late or _late_of(record))[1] if graded else "",
         "flags": {s: n for s, n in counts.items() if n},
         "missing": missing,
     }
+
+
+def _late_of(record):
+    """(points, words) of a record's late penalty, as nbgrader stored it per notebook."""
+    points = sum(nb.get("late_penalty") or 0.0 for nb in record.get("notebooks", {}).values())
+    return points, (f"-{points:g} points" if points else "")
 
 
 def _by_severity(records):
@@ -75,41 +87,73 @@ def _by_severity(records):
     return out
 
 
-def summarise(records: list[dict], roster=(), waiting=()) -> dict:
+def summarise(records: list[dict], roster=(), waiting=(), late=None) -> dict:
     """Numbers behind the report, from the grading records (plain data, easy to test).
     ``roster``: the ids of the class (those with no record and no work waiting did not submit);
-    ``waiting``: ids with work in ``submitted/`` that has no record yet (not graded yet)."""
+    ``waiting``: ids with work in ``submitted/`` that has no record yet (not graded yet);
+    ``late``: {student: (penalty points, in words)} (default: the penalties in the records)."""
+    late = late or {}
     graded = [r for r in records if r["status"] == "graded"]
-    scores = [r["score"] for r in graded]
-    per_test = {}
+    learners = _learners(records, roster, waiting, late)
+    scores = [max(0.0, r["score"] - r["penalty"]) for r in learners if r["score"] is not None]
+    per_test = defaultdict(lambda: {"passed": 0, "total": 0, "lost": 0.0, "messages": Counter()})
     messages = Counter()
     for r in graded:
         for nb, tests in r["tests"].items():
             for gid, t in tests.items():
                 ok = t["max"] > 0 and (t["score"] or 0) >= t["max"]
-                passed, total = per_test.get(f"{nb}/{gid}", (0, 0))
-                per_test[f"{nb}/{gid}"] = (passed + ok, total + 1)
+                test = per_test[f"{nb}/{gid}"]
+                test["passed"] += ok
+                test["total"] += 1
+                test["lost"] += t["max"] - (t["score"] or 0)
                 if not ok:
                     messages[t["message"]] += 1
+                    test["messages"][t["message"]] += 1
     flagged = [(r["student"], f["message"]) for r in records for f in r["flags"]]
+    max_score = max((r["max_score"] for r in graded), default=0)
     return {
         "graded": len(graded),
         "failed": len(records) - len(graded),
         "scores": scores,
-        "max_score": max((r["max_score"] for r in graded), default=0),
-        "pass_rate": {k: p / t for k, (p, t) in sorted(per_test.items())},
+        "max_score": max_score,
+        "histogram": histogram(scores, max_score),
+        "pass_rate": {k: t["passed"] / t["total"] for k, t in sorted(per_test.items())},
+        "tests": [_test_row(k, t) for k, t in sorted(per_test.items())],
         "messages": messages.most_common(10),
         "seconds": {r["student"]: r["seconds"] for r in records},
         "flagged": flagged,
-        "learners": _learners(records, roster, waiting),
+        "learners": learners,
         "not_submitted": sorted(set(roster) - {r["student"] for r in records} - set(waiting)),
         "by_severity": _by_severity(records),
     }
 
 
-def _learners(records, roster, waiting):
+def _test_row(name, t):
+    """A row of the per-test table: pass rate, the most common message of its failures, points lost."""
+    common = t["messages"].most_common(1)
+    return {
+        "test": name,
+        "passed": t["passed"],
+        "total": t["total"],
+        "rate": t["passed"] / t["total"],
+        "message": common[0][0] if common else "",
+        "message_count": common[0][1] if common else 0,
+        "lost": round(t["lost"], 6),
+    }
+
+
+def histogram(scores, max_score):
+    """[(low, high, count)]: bins one point wide, [0, 1), [1, 2), ... up to the one holding
+    ``max_score`` (a score of exactly ``max_score`` is in the last bin, [max, max + 1))."""
+    top = math.floor(max(max_score, *scores) if scores else max_score)
+    counts = Counter(min(math.floor(x), top) for x in scores)
+    return [(k, k + 1, counts.get(k, 0)) for k in range(0, top + 1)]
+
+
+def _learners(records, roster, waiting, late=None):
     """The learners' table: a row per record, per learner waiting and per learner absent."""
-    rows = {r["student"]: _learner(r) for r in records}
+    late = late or {}
+    rows = {r["student"]: _learner(r, late.get(r["student"])) for r in records}
     for sid, status, missing in [(w, severity.WAITING, []) for w in waiting] + [
         (a, severity.ABSENT, ["no submission"]) for a in roster
     ]:
@@ -120,6 +164,8 @@ def _learners(records, roster, waiting):
                 "status": status,
                 "score": None,
                 "max_score": None,
+                "penalty": 0.0,
+                "late": "",
                 "flags": {},
                 "missing": missing,
             },
@@ -131,10 +177,15 @@ def _learners(records, roster, waiting):
 LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
 
 
-def _label(text, width=60):
-    """A plot label for a learner's text: one line, at most ``width`` characters."""
-    text = " ".join(str(text).split())
-    return text if len(text) < width else text[: width - 3] + "..."
+def _label(text, width=48):
+    """A plot label for a learner's text, in full, wrapped in lines of at most ``width``
+    characters (a word longer than that is cut across lines, never left out)."""
+    return "\n".join(textwrap.wrap(" ".join(str(text).split()), width, break_long_words=True)) or " "
+
+
+def _height(labels):
+    """Inches for a horizontal bar chart of these (wrapped) labels."""
+    return 1.2 + sum(0.22 * (label.count("\n") + 1) + 0.18 for label in labels)
 
 
 def _plots(s):
@@ -146,13 +197,18 @@ def _plots(s):
 def _draw(s):
     figs = {}
     fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.hist(s["scores"], bins=min(20, max(5, len(set(s["scores"])))), color=PALETTE["blue"])
-    ax.set(xlabel=f"score (out of {s['max_score']:g})", ylabel="submissions", title="Grade distribution")
+    bins = s["histogram"]
+    lows, counts = [lo for lo, _, _ in bins], [n for _, _, n in bins]
+    ax.bar(lows, counts, width=1.0, align="edge", color=PALETTE["blue"], edgecolor="white")
+    ax.set_xticks(range(0, len(bins) + 1))
+    ax.set(xlabel=f"score (out of {s['max_score']:g}), bins of one point", ylabel="learners")
+    ax.set_title("Grade distribution")
     figs["grades"] = _png(fig)
     names = list(s["pass_rate"])
-    fig, ax = plt.subplots(figsize=(6, 0.4 * len(names) + 1.2))
+    labels = [_label(n) for n in names]
+    fig, ax = plt.subplots(figsize=(6, _height(labels)))
     ax.barh(range(len(names)), [100 * s["pass_rate"][n] for n in names], color=PALETTE["green"])
-    ax.set_yticks(range(len(names)), [_label(n) for n in names])
+    ax.set_yticks(range(len(names)), labels)
     ax.set(xlabel="% of submissions passing", xlim=(0, 100), title="Pass rate of each test")
     ax.invert_yaxis()
     figs["tests"] = _png(fig)
@@ -163,7 +219,7 @@ def _draw(s):
     figs["time"] = _png(fig)
     if s["messages"]:
         labels = [_label(m) for m, _ in s["messages"]]
-        fig, ax = plt.subplots(figsize=(6, 0.4 * len(labels) + 1.2))
+        fig, ax = plt.subplots(figsize=(6, _height(labels)))
         # positions, not the labels themselves: two messages that shorten alike stay two bars
         ax.barh(range(len(labels)), [n for _, n in s["messages"]], color=PALETTE["vermillion"])
         ax.set_yticks(range(len(labels)), labels)
@@ -186,7 +242,8 @@ def render(assignment: str, s: dict) -> str:
         "img{max-width:100%}</style></head><body>",
         f"<h1>Grading report: {e(assignment)}</h1>",
         f"<p>{s['graded']} submissions graded, {s['failed']} could not be graded, "
-        f"mean score {mean:.2f} of {s['max_score']:g}, {len(s['flagged'])} flags.</p>",
+        f"mean score {mean:.2f} of {s['max_score']:g} (after late penalties), "
+        f"{len(s['flagged'])} flags.</p>",
     ]
     alts = {
         "grades": "Histogram of the scores",
@@ -201,15 +258,21 @@ def render(assignment: str, s: dict) -> str:
         "time": "Grading time per submission",
     }
     parts += _tables(s)
-    for key in ("grades", "tests", "messages", "time"):
-        if key in figs:
-            parts.append(f"<h2>{titles[key]}</h2><img src='{figs[key]}' alt='{alts[key]}'>")
+    parts += _tests_table(s)
+
+    def figure(key, heading="h2"):
+        return f"<{heading}>{titles[key]}</{heading}><img src='{figs[key]}' alt='{alts[key]}'>"
+
+    parts.append(figure("grades"))
+    parts.append(
+        "<p>Each bin holds the scores (after late penalties) from its number up to the next.</p>"
+        + _table(("score", "learners"), [(f"{lo:g} to {hi:g}", n) for lo, hi, n in s["histogram"]])
+    )
+    parts.append(figure("tests"))
     if s["messages"]:
-        parts.append(
-            "<table><tr><th>message</th><th>count</th></tr>"
-            + "".join(f"<tr><td>{e(m)}</td><td>{n}</td></tr>" for m, n in s["messages"])
-            + "</table>"
-        )
+        parts.append(figure("messages"))
+        parts.append(_table(("message", "count"), s["messages"]))
+    parts.append("<h2>Appendix: grading time</h2>" + figure("time", "h3"))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -226,6 +289,25 @@ def _score(row):
     return "" if row["score"] is None else f"{row['score']:g} / {row['max_score']:g}"
 
 
+def _final(row):
+    return "" if row["score"] is None else f"{max(0.0, row['score'] - row['penalty']):g}"
+
+
+def _tests_table(s):
+    """Per test: how many passed, the most common message of its failures, the points lost."""
+    rows = [
+        (
+            t["test"],
+            f"{t['passed']} of {t['total']} ({100 * t['rate']:.0f}%)",
+            f"{t['message']} ({t['message_count']}x)" if t["message"] else "",
+            f"{t['lost']:g}",
+        )
+        for t in s["tests"]
+    ]
+    head = ("test", "passed", "most common message of its failures", "points lost")
+    return ["<h2>Tests</h2>", _table(head, rows) if rows else "<p>None.</p>"]
+
+
 def _tables(s):
     """The learners' table, who did not submit, and the flags by severity (learners first)."""
     e = html.escape
@@ -235,12 +317,15 @@ def _tables(s):
             r["student"],
             r["status"],
             _score(r),
+            r["late"],
+            _final(r),
             ", ".join(f"{n} {sev}" for sev, n in r["flags"].items()),
             ", ".join(r["missing"]),
         )
         for r in s["learners"]
     ]
-    parts.append(_table(("learner", "status", "score", "flags", "missing"), rows) if rows else "<p>None.</p>")
+    head = ("learner", "status", "score", "late penalty", "after the penalty", "flags", "missing")
+    parts.append(_table(head, rows) if rows else "<p>None.</p>")
     parts.append("<h2>Not submitted</h2>")
     absent = s["not_submitted"]
     parts.append(f"<p>{len(absent)} on the roster: {e(', '.join(absent))}.</p>" if absent else "<p>None.</p>")
@@ -270,5 +355,20 @@ def write_report(root: str, assignment: str, output: str) -> str:
     waiting = [sid for sid in submitted_students(course, assignment) if sid not in graded]
     os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     with open(output, "w", encoding="utf-8") as fh:
-        fh.write(render(assignment, summarise(records, course.roster(), waiting)))
+        fh.write(
+            render(assignment, summarise(records, course.roster(), waiting, penalties(course, assignment)))
+        )
     return output
+
+
+def penalties(course, assignment: str) -> dict:
+    """{student: (points, in words)} of the late penalties in the gradebook."""
+    from . import late
+
+    policy = late.course_policy(course)
+    with course.gradebook() as gb:
+        out = {}
+        for sub in gb.assignment_submissions(assignment):
+            info = late.lateness(policy, assignment, sub)
+            out[sub.student_id] = (info.penalty, info.text)
+        return out
