@@ -8,6 +8,7 @@
     course export ASSIGNMENT|--all [--output FILE]   grades as CSV, with each row's status
     course sandbox                                   what isolation this machine gives
     course publish OUTPUT [--through ASSIGNMENT]     the built book and kits, checked for answers
+    course similarity ASSIGNMENT [--threshold T]     pairs of learners whose answers are alike
 
 Run it from the course folder (the one with ``nbgrader_config.py``) or pass ``--root``.
 The plain ``nbgrader`` commands keep working on the same folder and gradebook.
@@ -131,6 +132,28 @@ def _parser():
     x.add_argument("assignment", nargs="?", default="")
     x.add_argument("--all", action="store_true", help="every assignment of the gradebook")
     x.add_argument("--output", default="", help="where to write it (default: grades/ASSIGNMENT.csv)")
+
+    from .similarity import MIN_SHARED, THRESHOLD
+
+    m = sub.add_parser("similarity", help="compare every pair of learners' answers (copydetect)")
+    m.add_argument("assignment")
+    m.add_argument(
+        "--threshold",
+        type=float,
+        default=THRESHOLD,
+        help="report pairs sharing at least this share of one learner's own code (default %(default)s)",
+    )
+    m.add_argument(
+        "--min-shared",
+        type=int,
+        default=MIN_SHARED,
+        help="and at least this many tokens of code (default %(default)s; shorter answers are alike by chance)",
+    )
+    m.add_argument(
+        "--output",
+        default="",
+        help="the HTML page (default: reports/ASSIGNMENT-similarity.html; the CSV of all pairs beside it)",
+    )
     return p
 
 
@@ -249,6 +272,19 @@ def _export(args):
     return 0
 
 
+def _similarity(args):
+    from .similarity import compare_class, write
+
+    result = compare_class(args.root, args.assignment, args.threshold, args.min_shared)
+    out = args.output or os.path.join(args.root, "reports", f"{args.assignment}-similarity.html")
+    page, table = write(args.assignment, result, out)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    reported = sum(p.reported for p in result.pairs)
+    print(f"{len(result.answers)} answers, {len(result.pairs)} pairs, {reported} reported: {page} (all pairs: {table})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``course`` command with ``argv`` (default: the command line); return its exit status."""
     args = _parser().parse_args(argv)
@@ -266,8 +302,9 @@ def main(argv: list[str] | None = None) -> int:
                 return _publish(args)
             except (FileNotFoundError, FileExistsError, ValueError) as exc:
                 raise CourseError(str(exc)) from None
-        if args.command in ("collect", "roster", "export"):
-            return {"collect": _collect, "roster": _roster, "export": _export}[args.command](args)
+        if args.command in ("collect", "roster", "export", "similarity"):
+            run = {"collect": _collect, "roster": _roster, "export": _export, "similarity": _similarity}
+            return run[args.command](args)
         if args.command == "sandbox":
             support = detect()
             print(support.describe())
