@@ -147,7 +147,8 @@ def _parser():
         "--min-shared",
         type=int,
         default=MIN_SHARED,
-        help="and at least this many tokens of code (default %(default)s; shorter answers are alike by chance)",
+        help="and at least this many tokens of code in common (default %(default)s: short answers "
+        "are alike by chance)",
     )
     m.add_argument(
         "--output",
@@ -281,7 +282,8 @@ def _similarity(args):
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     reported = sum(p.reported for p in result.pairs)
-    print(f"{len(result.answers)} answers, {len(result.pairs)} pairs, {reported} reported: {page} (all pairs: {table})")
+    print(f"{len(result.answers)} answers, {len(result.pairs)} pairs, {reported} reported: {page}")
+    print(f"the scores of all pairs: {table}")
     return 0
 
 

@@ -43,6 +43,7 @@ score. Everything a learner wrote, and every student id, is escaped, and the pag
 ``course.feedback.sanitize_html``: nothing in it runs or loads from elsewhere.
 """
 
+import ast
 import csv
 import html
 import io
@@ -53,7 +54,7 @@ from itertools import combinations
 
 import numpy as np
 from copydetect import CodeFingerprint, compare_files
-from copydetect.utils import get_token_coverage, highlight_overlap
+from copydetect.utils import filter_code, get_token_coverage, highlight_overlap
 
 from .autograde import Course, CourseError, find_submissions
 from .export import _cell
@@ -85,46 +86,93 @@ class Pair:
 
 @dataclass
 class Result:
-    """What ``compare_class`` found: every pair, the answers and the notes on what was left out."""
+    """What ``compare_class`` found: every pair, the answers as compared (``normal``) and as
+    written, and the notes on what was left out."""
 
     pairs: list
     answers: dict
+    written: dict
     notes: list
     threshold: float
     min_shared: int
 
 
-def answer_text(nb) -> str:
-    """The learner's answer cells (nbgrader ``solution: true``) of a notebook, one text."""
-    return "\n\n".join(
-        "".join(c.get("source", ""))
-        for c in nb.get("cells", [])
-        if c.get("cell_type") == "code" and (c.get("metadata", {}).get("nbgrader") or {}).get("solution")
-    )
+def answer_cells(nb) -> dict:
+    """{grade id: source} of a notebook's answer cells (nbgrader ``solution: true``)."""
+    out = {}
+    for i, c in enumerate(nb.get("cells", [])):
+        meta = (c.get("metadata") or {}).get("nbgrader") or {}
+        if c.get("cell_type") == "code" and meta.get("solution"):
+            out[str(meta.get("grade_id") or f"cell {i}")] = "".join(c.get("source", ""))
+    return out
 
 
-def _code_cells(nb) -> str:
-    return "\n\n".join("".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "code")
+def code_cells(nb) -> list[str]:
+    """The sources of all the code cells of a notebook."""
+    return ["".join(c.get("source", "")) for c in nb.get("cells", []) if c.get("cell_type") == "code"]
 
 
-def _fingerprint(text, boilerplate=frozenset()):
-    """copydetect's fingerprint of a Python text, without the fingerprints in ``boilerplate``."""
+def normal(code: str) -> str:
+    """The code as Python reads it, written out again by ``ast.unparse`` (no comments, one layout,
+    no trailing commas or extra parentheses), or as it is if it does not parse (a syntax error,
+    IPython's ``%`` commands)."""
+    try:
+        return ast.unparse(ast.parse(code))
+    except (SyntaxError, ValueError, RecursionError):
+        return code
+
+
+def own_code(cells: dict, given: dict) -> list[str]:
+    """The pieces of code a learner wrote: the runs of lines of each answer cell (``normal``)
+    that the released cell of the same grade id does not have. Lines are compared as copydetect
+    reads them (names as ``V``, no spacing), wherever they are in the cell: a given line with a
+    variable renamed, or a given method moved, is still given."""
+    pieces = []
+    for grade_id, code in cells.items():
+        theirs = {_tokens(line) for line in given.get(grade_id, "").splitlines()}
+        run = []
+        for line in normal(code).splitlines() + [""]:
+            if line.strip() and _tokens(line) not in theirs:
+                run.append(line)
+            elif run:
+                pieces.append("\n".join(run))
+                run = []
+    return pieces
+
+
+def _tokens(line):
+    return filter_code(line.strip(), "answer.py", "python")[0]
+
+
+def _fingerprint(pieces, boilerplate=frozenset()):
+    """copydetect's fingerprint of pieces of Python code (one text, a blank line between them),
+    without the fingerprints in ``boilerplate`` nor the k-grams that run from one piece into the
+    next (the end of one answer and the start of the next are alike in everybody's work)."""
+    text = "\n\n".join(pieces)
     fp = CodeFingerprint("answer.py", K, WINDOW, language="python", fp=io.StringIO(text))
-    if boilerplate:
-        fp.hash_idx = {h: i for h, i in fp.hash_idx.items() if h not in boilerplate}
-        fp.hashes = set(fp.hash_idx)
-        fp.token_coverage = get_token_coverage(fp.hash_idx, K, len(fp.filtered_code))
+    cuts = np.cumsum([len(filter_code(p, "answer.py", "python")[0]) for p in pieces])[:-1]
+    if fp.filtered_code != "".join(filter_code(p, "answer.py", "python")[0] for p in pieces):
+        cuts = []  # (the pieces did not tokenise alone as they do together: keep every k-gram)
+
+    def kept(i):
+        return not any(i < c < i + K for c in cuts)
+
+    idx = {h: [i for i in where if kept(i)] for h, where in fp.hash_idx.items() if h not in boilerplate}
+    fp.hash_idx = {h: where for h, where in idx.items() if where}
+    fp.hashes = set(fp.hash_idx)
+    fp.token_coverage = get_token_coverage(fp.hash_idx, K, len(fp.filtered_code))
     return fp
 
 
 def boilerplate_hashes(texts) -> frozenset:
     """Every k-gram fingerprint of the given texts (the code learners did not write)."""
-    return frozenset(h for t in texts for h in _fingerprint(t).hashes)
+    return frozenset(h for t in texts for h in _fingerprint([t]).hashes)
 
 
 def compare(answers: dict, boilerplate=frozenset(), threshold=THRESHOLD, min_shared=MIN_SHARED):
-    """Every pair of ``answers`` ({student: text}) compared, most alike first (a list of ``Pair``);
-    ``reported`` when the score reaches ``threshold`` on at least ``min_shared`` tokens."""
+    """Every pair of ``answers`` ({student: [pieces of their own code]}) compared, most alike
+    first (a list of ``Pair``); ``reported`` when the score reaches ``threshold`` on at least
+    ``min_shared`` tokens."""
     prints = {s: _fingerprint(t, boilerplate) for s, t in answers.items()}
     pairs = []
     for a, b in combinations(sorted(answers), 2):
@@ -135,8 +183,14 @@ def compare(answers: dict, boilerplate=frozenset(), threshold=THRESHOLD, min_sha
     return sorted(pairs, key=lambda p: (-p.score, p.a, p.b))
 
 
-def _boilerplate(course, assignment, notes):
-    """The texts learners were given or taught (released notebooks, given.py, the solution)."""
+def _read_json(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _given(course, assignment, notes):
+    """(released notebook names, {(notebook, grade id): released answer cell, ``normal``},
+    boilerplate texts: the released code, given.py and the course's solution)."""
     release = course.path("release", assignment)
     names = sorted(f for f in os.listdir(release) if f.endswith(".ipynb")) if os.path.isdir(release) else []
     if not names:
@@ -144,45 +198,45 @@ def _boilerplate(course, assignment, notes):
             f"there is no released notebook in {release}: run `nbgrader generate_assignment "
             f"{assignment}` first (the code it gives is left out of the comparison)."
         )
-    texts = []
+    given, texts = {}, []
     for name in names:
-        with open(os.path.join(release, name), encoding="utf-8") as fh:
-            texts.append(_code_cells(json.load(fh)))
-    given = os.path.join(release, "given.py")
-    if os.path.isfile(given):
-        with open(given, encoding="utf-8") as fh:
-            texts.append(fh.read())
+        nb = _read_json(os.path.join(release, name))
+        texts += [normal(c) for c in code_cells(nb)]
+        given.update({(name, g): normal(c) for g, c in answer_cells(nb).items()})
+    if os.path.isfile(os.path.join(release, "given.py")):
+        with open(os.path.join(release, "given.py"), encoding="utf-8") as fh:
+            texts.append(normal(fh.read()))
     source = course.path(course.source_directory, assignment)
-    solutions = [os.path.join(source, n) for n in names if os.path.isfile(os.path.join(source, n))]
+    solutions = [n for n in names if os.path.isfile(os.path.join(source, n))]
     if not solutions:
         notes.append(f"the instructor's notebooks are not in {source}: their solution is not left out")
-    for path in solutions:
-        with open(path, encoding="utf-8") as fh:
-            texts.append(answer_text(json.load(fh)))
-    return names, texts
+    for name in solutions:
+        texts += [normal(c) for c in answer_cells(_read_json(os.path.join(source, name))).values()]
+    return names, given, texts
 
 
 def read_answers(course: Course, assignment: str, names: list, notes: list) -> dict:
-    """{student: answer text} of every submission that has one; a note for each left out."""
+    """{student: {(notebook, grade id): answer cell}} of every submission with a readable
+    notebook; a note for each notebook left out."""
     refused = []
     submissions = find_submissions(course, assignment, refused=refused)
     notes.extend(refused)
     answers = {}
     for student, folder in submissions.items():
         files, flags, _, _ = read_submission(folder)
-        notes.extend(f"{shown(student)}: {f['message']}" for f in flags if f["kind"] != "odd-name")
-        parts = []
+        notes.extend(f"{_name(student)}: {f['message']}" for f in flags)
+        cells = {}
         for name in names:
             if name not in files:
-                notes.append(f"{shown(student)}: {name} was not submitted")
+                notes.append(f"{_name(student)}: {name} was not submitted")
                 continue
             nb, problem = _read_notebook(os.path.join(folder, name))
             if problem:
-                notes.append(f"{shown(student)}: {name} {problem}; left out of the comparison")
+                notes.append(f"{_name(student)}: {name} {problem}; left out of the comparison")
                 continue
-            parts.append(answer_text(nb))
-        if parts:
-            answers[student] = "\n\n".join(parts)
+            cells.update({(name, g): c for g, c in answer_cells(nb).items()})
+        if cells:
+            answers[student] = cells
     return answers
 
 
@@ -192,22 +246,27 @@ def compare_class(root: str, assignment: str, threshold=THRESHOLD, min_shared=MI
         raise CourseError(f"--threshold must be between 0 and 1 (a share of the code), not {threshold}")
     course = Course(root)
     notes = []
-    names, texts = _boilerplate(course, assignment, notes)
+    names, given, texts = _given(course, assignment, notes)
     boilerplate = boilerplate_hashes(texts)
-    answers = read_answers(course, assignment, names, notes)
-    own = {}
-    for student, text in answers.items():
-        if _fingerprint(text, boilerplate).token_coverage:
-            own[student] = text
+    own, written = {}, {}
+    for student, cells in read_answers(course, assignment, names, notes).items():
+        pieces = own_code(cells, given)
+        if pieces and _fingerprint(pieces, boilerplate).token_coverage:
+            own[student], written[student] = pieces, "\n\n".join(cells.values())
         else:
             notes.append(
-                f"{shown(student)}: no code of their own in the answer cells (blank, or as the "
+                f"{_name(student)}: no code of their own in the answer cells (blank, or as the "
                 "notebook gives it or the course's solution writes it): nothing to compare"
             )
     if len(own) < 2:
         notes.append(f"{len(own)} submission(s) with code of their own: no pair to compare")
     pairs = compare(own, boilerplate, threshold, min_shared)
-    return Result(pairs, own, notes, threshold, min_shared)
+    return Result(pairs, own, written, notes, threshold, min_shared)
+
+
+def _name(student):
+    """A student id as it can be read (control characters escaped), unquoted."""
+    return shown(student)[1:-1]
 
 
 # --- the page and the CSV ------------------------------------------------------------------------
@@ -243,14 +302,20 @@ def render(assignment: str, result: Result) -> str:
     if result.notes:
         body.append("<h2>Left out</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in result.notes) + "</ul>")
     for p in reported:
-        left = _highlighted(result.answers[p.a], p.slices[0])
-        right = _highlighted(result.answers[p.b], p.slices[1])
+        a, b = e(_name(p.a)), e(_name(p.b))
+        left = _highlighted("\n\n".join(result.answers[p.a]), p.slices[0])
+        right = _highlighted("\n\n".join(result.answers[p.b]), p.slices[1])
         body.append(
-            f"<h2>{e(shown(p.a))} and {e(shown(p.b))}: {p.score:.0%}</h2>"
-            f"<p>{p.shares[0]:.0%} of the first's own code is in the second's, {p.shares[1]:.0%} "
-            f"the other way; {p.shared} tokens in common.</p>"
-            f"<table><tr><th>{e(shown(p.a))}</th><th>{e(shown(p.b))}</th></tr>"
-            f"<tr><td><pre>{left}</pre></td><td><pre>{right}</pre></td></tr></table>"
+            f"<h2>{a} and {b}: {p.score:.0%}</h2>"
+            f"<p>{p.shares[0]:.0%} of {a}'s own code is in {b}'s, {p.shares[1]:.0%} the other way; "
+            f"{p.shared} tokens in common. The code each wrote, as Python reads it (comments and "
+            "layout dropped, the code the notebook gives left out), the shared code marked:</p>"
+            f"<table><tr><th>{a}</th><th>{b}</th></tr>"
+            f"<tr><td><pre>{left}</pre></td><td><pre>{right}</pre></td></tr>"
+            f"<tr><td><details><summary>{a}'s answer cells as written</summary>"
+            f"<pre>{e(result.written[p.a])}</pre></details></td>"
+            f"<td><details><summary>{b}'s answer cells as written</summary>"
+            f"<pre>{e(result.written[p.b])}</pre></details></td></tr></table>"
         )
     if not reported:
         body.append("<p>No pair is above the threshold.</p>")
