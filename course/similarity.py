@@ -1,45 +1,48 @@
 """``course similarity ASSIGNMENT``: pairs of learners whose answers are too alike to be chance.
 
-Each learner's answer is the text of their notebooks' answer cells (nbgrader ``solution: true``),
-read from ``submitted/<student>/<assignment>/`` with the grader's own reading rules
-(``course.intake``: caps, no links followed, unreadable notebooks named and left out). Every pair
-is compared with `copydetect <https://pypi.org/project/copydetect/>`_, which implements the
-winnowing fingerprints of MOSS: the code is tokenised (every name becomes ``V``, every string
-``S``, spacing and comments dropped), hashed in k-grams of ``K`` tokens, and two answers share what
-their fingerprints share. Renaming variables, reformatting or reordering functions changes none of
-the fingerprints that matter.
+Each learner's answer is their notebooks' answer cells (nbgrader ``solution: true``), read from
+``submitted/<student>/<assignment>/`` with the grader's own reading rules (``course.intake``: caps,
+no links followed; an unreadable notebook is named in a note and left out, the rest compared).
+Every pair is compared with `copydetect <https://pypi.org/project/copydetect/>`_, which implements
+the winnowing fingerprints of MOSS: the code is tokenised (every name becomes ``V``, every string
+``S``, spacing and comments dropped) and hashed in k-grams of ``K`` tokens; two answers share what
+their fingerprints share, wherever it is in each.
 
-What is not evidence is left out before comparing (boilerplate): the code the released notebook
-gives (``release/<assignment>/*.ipynb``: signatures, docstrings, set-up cells), the assignment's
-``given.py``, and the instructor's own solution (the source notebook's answer cells). The last one
-is what the book teaches: two learners who both write ``return 1 / (1 + np.exp(-z))`` or the
-chapter's training loop did not copy each other, and a copy of such an answer cannot be told from
-it either. What remains is each learner's own code; a pair is reported when
+Three steps before fingerprinting make it fair and hard to dodge:
 
-- its score, the larger of the two shares (how much of one learner's own code is in the other's:
-  a copier who adds a little of their own still shows), is at least ``threshold`` (default
-  ``THRESHOLD``), and
-- the shared code is at least ``MIN_SHARED`` tokens (about two lines): short answers have few
-  fingerprints, and two honest learners' one-line answers can share all of them by chance.
+- each cell is written out again as Python reads it (``normal``: ``ast.unparse``), so comments,
+  line breaks, quotes, trailing commas and extra parentheses no longer count;
+- only the lines the learner wrote are kept (``own_code``): a line that the released cell of the
+  same grade id gives, compared by its tokens and wherever it is, is not theirs; and k-grams that
+  run from one piece of their code into the next are dropped (``_fingerprint``), since the ends of
+  the regions everybody fills in look alike;
+- fingerprints of the code learners are given or taught are left out: the released notebooks'
+  code cells, the assignment's ``given.py``, and the instructor's solution (the source notebook's
+  answer cells). The solution is what the book teaches: two learners who both write
+  ``return 1 / (1 + np.exp(-z))`` or the chapter's training loop did not copy each other, and a
+  copy of such an answer cannot be told from it either. A learner left with no code of their own
+  is named in a note.
 
-Chosen among the libraries that install here, on the measurement of
-``tests/test_grader_similarity.py`` (a generated class of every assignment: the instructor's
-solution and three more correct styles each, the demo class's partial, buggy and blank work, and 84
-copies of a learner's work: verbatim, variables renamed, functions reordered, reformatted):
+A pair is reported when its score, the larger of the two shares (how much of one learner's own
+code is in the other's: a copier who adds a little of their own still shows), is at least
+``threshold`` and the shared code is at least ``min_shared`` tokens: short answers have few
+fingerprints, and two honest one-liners, or two learners who made the same common mistake in the
+standard solution, can share all of them by chance.
 
-- ``copydetect`` 0.5.0 (2024, winnowing with boilerplate removal, character offsets of the shared
-  code for the side-by-side view): every copy found, no honest pair reported, at thresholds from
-  0.5 to 0.8 (0.5 is the threshold here; the figures are in the README). Its own boilerplate
-  removal (``CodeFingerprint(boilerplate=...)``) keeps some fingerprints that occur twice in an
-  answer, so boilerplate is removed here from its fingerprints directly (``_fingerprint``).
-- ``pycode_similar`` 1.4 (2020, AST diff of each function against its closest match): it has no
-  boilerplate to leave out, so the signatures the notebook gives and the one-line functions
-  everybody writes alike weigh as much as a copied training loop. Its best threshold still
-  reported honest pairs (see the README) and it cannot show the shared lines; not chosen.
+Chosen on the measurement of ``tests/test_grader_similarity.py`` (a generated class of every
+assignment; the figures are in the README, "Similarity between learners"): with the steps above,
+every copy (verbatim, renamed, reordered, reformatted) scores 1.0 on at least 156 tokens and no
+honest pair shares more than 56, so the defaults (0.5, 60 tokens) leave room on both sides.
+copydetect on the cells as written found 211 of 215 copies with 31 false positives at the same
+setting. ``pycode_similar`` 1.4 (an AST diff per function, 2020) finds every copy but has no
+boilerplate to leave out: it reports learners who both wrote the course's solution, and 6 honest
+pairs of the test's styles at 0.9; it cannot show the shared lines. copydetect's own boilerplate
+removal (``CodeFingerprint(boilerplate=...)``) misses fingerprints that occur twice in an answer,
+so it is done here on its fingerprints directly.
 
-The page (``--output``, default ``reports/<assignment>-similarity.html``) lists the reported pairs
-with both answers side by side, the shared code highlighted; a CSV next to it has every pair's
-score. Everything a learner wrote, and every student id, is escaped, and the page is passed through
+The page (``write``) lists the reported pairs with the code each wrote side by side, the shared
+code marked, and each one's answer cells as written; a CSV next to it has every pair's score.
+Every student id and everything a learner wrote is escaped, and the page is passed through
 ``course.feedback.sanitize_html``: nothing in it runs or loads from elsewhere.
 """
 
@@ -86,8 +89,9 @@ class Pair:
 
 @dataclass
 class Result:
-    """What ``compare_class`` found: every pair, the answers as compared (``normal``) and as
-    written, and the notes on what was left out."""
+    """What ``compare_class`` found: every pair, each learner's own code as compared
+    (``own_code``: a list of pieces) and their answer cells as written, and the notes on what was
+    left out."""
 
     pairs: list
     answers: dict
@@ -98,12 +102,17 @@ class Result:
 
 
 def answer_cells(nb) -> dict:
-    """{grade id: source} of a notebook's answer cells (nbgrader ``solution: true``)."""
+    """{grade id: source} of a notebook's answer cells (nbgrader ``solution: true``); cells whose
+    metadata or source is not what a notebook holds are skipped."""
     out = {}
-    for i, c in enumerate(nb.get("cells", [])):
-        meta = (c.get("metadata") or {}).get("nbgrader") or {}
-        if c.get("cell_type") == "code" and meta.get("solution"):
-            out[str(meta.get("grade_id") or f"cell {i}")] = "".join(c.get("source", ""))
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    for i, c in enumerate(cells if isinstance(cells, list) else []):
+        meta = c.get("metadata") if isinstance(c, dict) else None
+        meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+        code = isinstance(meta, dict) and meta.get("solution") and c.get("cell_type") == "code"
+        src = c.get("source", "") if code else None
+        if isinstance(src, str | list):
+            out[str(meta.get("grade_id") or f"cell {i}")] = "".join(map(str, src))
     return out
 
 
@@ -244,6 +253,8 @@ def compare_class(root: str, assignment: str, threshold=THRESHOLD, min_shared=MI
     """Compare every pair of the assignment's submissions in the course at ``root``."""
     if not 0 < threshold <= 1:
         raise CourseError(f"--threshold must be between 0 and 1 (a share of the code), not {threshold}")
+    if min_shared < 0:
+        raise CourseError(f"--min-shared is a number of tokens, 0 or more, not {min_shared}")
     course = Course(root)
     notes = []
     names, given, texts = _given(course, assignment, notes)

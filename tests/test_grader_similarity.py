@@ -13,6 +13,7 @@ at others, to show the measurement can fail both ways.
 import ast
 import copy
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -741,7 +742,7 @@ for node in topo[::-1]:
     ],
 ]
 REGION = re.compile(r"^( *)### BEGIN SOLUTION\n.*?^ *### END SOLUTION\n?", re.M | re.S)
-MARKERS = re.compile(r"^ *### (BEGIN|END) SOLUTION\n", re.M)
+MARKERS = re.compile(r"^ *### (BEGIN|END) SOLUTION(\n|$)", re.M)
 
 
 # --- learners' answers ---------------------------------------------------------------------------
@@ -1053,8 +1054,13 @@ def test_bad_input_is_named_and_the_rest_compared(graded_class, tmp_path, capsys
     shutil.copytree(root, alone, ignore=shutil.ignore_patterns("submitted"))
     for student in ("style0", "broken", "s004"):  # one with code, one unreadable, one blank
         shutil.copytree(root / "submitted" / student / "a3_loss", alone / "submitted" / student / "a3_loss")
+    odd = alone / "submitted" / "odd" / "a3_loss" / "a3_loss.ipynb"  # JSON, but not the cells of one
+    odd.parent.mkdir(parents=True)
+    cell = {"cell_type": "code", "metadata": {"nbgrader": "x"}, "source": 1, "outputs": []}
+    odd.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell, 5]}))
     assert main(["--root", str(alone), "similarity", "a3_loss"]) == 0
     err = capsys.readouterr().err
+    assert "odd: a3_loss.ipynb cannot be read as a notebook" in err
     assert "broken: a3_loss.ipynb is not valid notebook JSON" in err
     assert "s004: no code of their own" in err
     assert "1 submission(s) with code of their own: no pair to compare" in err
