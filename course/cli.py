@@ -136,7 +136,7 @@ def _parser():
     from .similarity import MIN_SHARED, THRESHOLD
 
     m = sub.add_parser("similarity", help="compare every pair of learners' answers (copydetect)")
-    m.add_argument("assignment")
+    m.add_argument("assignment", help="the assignment (released with nbgrader generate_assignment)")
     m.add_argument(
         "--threshold",
         type=float,
