@@ -882,7 +882,8 @@ def test_every_honest_style_is_a_correct_solution(assignment):
         assert run_cells(filled(source(assignment), answers)) == {}, (assignment, k)
         for kind, dress in COPIES.items():
             dressed = {g: dress(t) for g, t in answers.items()}
-            assert dressed != answers or kind == "verbatim"
+            # (in a3 every answer cell holds one function: nothing to reorder)
+            assert dressed != answers or kind == "verbatim" or (kind, assignment) == ("reordered", "a3_loss")
             assert run_cells(filled(source(assignment), dressed)) == {}, (assignment, k, kind)
 
 
