@@ -159,8 +159,9 @@ def _fingerprint(pieces, boilerplate=frozenset()):
     next (the end of one answer and the start of the next are alike in everybody's work)."""
     text = "\n\n".join(pieces)
     fp = CodeFingerprint("answer.py", K, WINDOW, language="python", fp=io.StringIO(text))
-    cuts = np.cumsum([len(filter_code(p, "answer.py", "python")[0]) for p in pieces])[:-1]
-    if fp.filtered_code != "".join(filter_code(p, "answer.py", "python")[0] for p in pieces):
+    alone = [filter_code(p, "answer.py", "python")[0] for p in pieces]
+    cuts = np.cumsum([len(f) for f in alone])[:-1]
+    if fp.filtered_code != "".join(alone):
         cuts = []  # (the pieces did not tokenise alone as they do together: keep every k-gram)
 
     def kept(i):
