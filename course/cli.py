@@ -117,22 +117,6 @@ def _parser():
         "--through", default=None, metavar="ASSIGNMENT", help="leave out the kits of later assignments"
     )
 
-    from .collect import LMS_FORMATS
-
-    c = sub.add_parser("collect", help="file downloaded/ASSIGNMENT/archive/ under submitted/ (zip_collect)")
-    c.add_argument("assignment")
-    c.add_argument("--lms", choices=sorted(LMS_FORMATS), help="read the file names as this LMS writes them")
-    c.add_argument("--force", action="store_true", help="replace submissions collected before")
-    c.add_argument("--add-students", action="store_true", help="accept ids that are not on the roster")
-
-    o = sub.add_parser("roster", help="import the class roster (CSV: id,first_name,last_name,email)")
-    o.add_argument("file")
-
-    x = sub.add_parser("export", help="write the grades as CSV, with a status for each row")
-    x.add_argument("assignment", nargs="?", default="")
-    x.add_argument("--all", action="store_true", help="every assignment of the gradebook")
-    x.add_argument("--output", default="", help="where to write it (default: grades/ASSIGNMENT.csv)")
-
     from .similarity import MIN_SHARED, THRESHOLD
 
     m = sub.add_parser("similarity", help="compare every pair of learners' answers (copydetect)")
@@ -155,6 +139,22 @@ def _parser():
         default="",
         help="the HTML page (default: reports/ASSIGNMENT-similarity.html; the CSV of all pairs beside it)",
     )
+
+    from .collect import LMS_FORMATS
+
+    c = sub.add_parser("collect", help="file downloaded/ASSIGNMENT/archive/ under submitted/ (zip_collect)")
+    c.add_argument("assignment")
+    c.add_argument("--lms", choices=sorted(LMS_FORMATS), help="read the file names as this LMS writes them")
+    c.add_argument("--force", action="store_true", help="replace submissions collected before")
+    c.add_argument("--add-students", action="store_true", help="accept ids that are not on the roster")
+
+    o = sub.add_parser("roster", help="import the class roster (CSV: id,first_name,last_name,email)")
+    o.add_argument("file")
+
+    x = sub.add_parser("export", help="write the grades as CSV, with a status for each row")
+    x.add_argument("assignment", nargs="?", default="")
+    x.add_argument("--all", action="store_true", help="every assignment of the gradebook")
+    x.add_argument("--output", default="", help="where to write it (default: grades/ASSIGNMENT.csv)")
     return p
 
 
@@ -243,6 +243,20 @@ def _report(args):
     return 0
 
 
+def _similarity(args):
+    from .similarity import compare_class, write
+
+    result = compare_class(args.root, args.assignment, args.threshold, args.min_shared)
+    out = args.output or os.path.join(args.root, "reports", f"{args.assignment}-similarity.html")
+    page, table = write(args.assignment, result, out)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    reported = sum(p.reported for p in result.pairs)
+    print(f"{len(result.answers)} answers, {len(result.pairs)} pairs, {reported} reported: {page}")
+    print(f"the scores of all pairs: {table}")
+    return 0
+
+
 def _collect(args):
     from .collect import collect
 
@@ -270,20 +284,6 @@ def _export(args):
     table = rows(args.root, None if args.all else [args.assignment])
     counts = Counter(r["status"] for r in table)
     print(f"wrote {write_csv(table, out)}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
-    return 0
-
-
-def _similarity(args):
-    from .similarity import compare_class, write
-
-    result = compare_class(args.root, args.assignment, args.threshold, args.min_shared)
-    out = args.output or os.path.join(args.root, "reports", f"{args.assignment}-similarity.html")
-    page, table = write(args.assignment, result, out)
-    for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
-    reported = sum(p.reported for p in result.pairs)
-    print(f"{len(result.answers)} answers, {len(result.pairs)} pairs, {reported} reported: {page}")
-    print(f"the scores of all pairs: {table}")
     return 0
 
 
