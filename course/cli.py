@@ -9,6 +9,7 @@
                                                      grades for the LMS; no submission is never 0
     course sandbox                                   what isolation this machine gives
     course publish OUTPUT [--through ASSIGNMENT]     the built book and kits, checked for answers
+    course similarity ASSIGNMENT [--threshold T]     pairs of learners whose answers are alike
 
 Run it from the course folder (the one with ``nbgrader_config.py``) or pass ``--root``.
 The plain ``nbgrader`` commands keep working on the same folder and gradebook.
@@ -115,6 +116,29 @@ def _parser():
     )
     pub.add_argument(
         "--through", default=None, metavar="ASSIGNMENT", help="leave out the kits of later assignments"
+    )
+
+    from .similarity import MIN_SHARED, THRESHOLD
+
+    m = sub.add_parser("similarity", help="compare every pair of learners' answers (copydetect)")
+    m.add_argument("assignment", help="the assignment (released with nbgrader generate_assignment)")
+    m.add_argument(
+        "--threshold",
+        type=float,
+        default=THRESHOLD,
+        help="report pairs sharing at least this share of one learner's own code (default %(default)s)",
+    )
+    m.add_argument(
+        "--min-shared",
+        type=int,
+        default=MIN_SHARED,
+        help="and at least this many tokens of code in common (default %(default)s: short answers "
+        "are alike by chance)",
+    )
+    m.add_argument(
+        "--output",
+        default="",
+        help="the HTML page (default: reports/ASSIGNMENT-similarity.html; the CSV of all pairs beside it)",
     )
 
     from .collect import LMS_FORMATS
@@ -239,6 +263,20 @@ def _report(args):
     return 0
 
 
+def _similarity(args):
+    from .similarity import compare_class, write
+
+    result = compare_class(args.root, args.assignment, args.threshold, args.min_shared)
+    out = args.output or os.path.join(args.root, "reports", f"{args.assignment}-similarity.html")
+    page, table = write(args.assignment, result, out)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    reported = sum(p.reported for p in result.pairs)
+    print(f"{len(result.answers)} answers, {len(result.pairs)} pairs, {reported} reported: {page}")
+    print(f"the scores of all pairs: {table}")
+    return 0
+
+
 def _collect(args):
     from .collect import collect
 
@@ -290,8 +328,9 @@ def main(argv: list[str] | None = None) -> int:
                 return _publish(args)
             except (FileNotFoundError, FileExistsError, ValueError) as exc:
                 raise CourseError(str(exc)) from None
-        if args.command in ("collect", "roster", "export"):
-            return {"collect": _collect, "roster": _roster, "export": _export}[args.command](args)
+        if args.command in ("collect", "roster", "export", "similarity"):
+            run = {"collect": _collect, "roster": _roster, "export": _export, "similarity": _similarity}
+            return run[args.command](args)
         if args.command == "sandbox":
             support = detect()
             print(support.describe())
