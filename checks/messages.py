@@ -32,9 +32,10 @@ MESSAGES = {
 }
 
 
-# The width messages are wrapped at where they are shown as text (a notebook's traceback,
-# nbgrader's Validate dialog, which shows them as they are, without wrapping).
-WIDTH = 88
+# The width messages are wrapped at where they are shown as text: a notebook's traceback, and
+# nbgrader's Validate, whose JupyterLab dialog shows them as they are (no wrapping) and whose
+# command line cuts every line past 83 characters (its width, 90, less an indent and "...").
+WIDTH = 80
 # What is never cut at a line end: a number, a shape or index such as (3, 4), an array such as
 # [[1, 2], [3, 4]], code in backquotes.
 _NUMBERS = r"[-+\d.,eE\s]*"
