@@ -640,13 +640,25 @@ def _read_again(target: str, book_url: str) -> str:
     return f"{name} <small>(the course book, {html.escape(target)})</small>"
 
 
-def summary_section(record: dict, reading: dict, specs: list[dict], book_url: str = "") -> str:
+def summary_section(
+    record: dict, reading: dict, specs: list[dict], book_url: str = "", hidden: list[str] = ()
+) -> str:
     """The summary of one learner's graded assignment, as an HTML section (everything escaped):
-    the score of each test cell and the outcome of each outside check, the messages, and the
-    book's sections to read again for each failed test."""
+    the score of each test cell and the outcome of each outside check, the messages (not one
+    quoting a ``hidden`` line, as in the page), and the book's sections to read again for each
+    failed test."""
     esc = html.escape
+
+    def shown(message) -> str:
+        message = str(message)[:300]
+        return MESSAGE_HIDDEN if quotes_hidden(message, hidden) else message
+
     rows, again = [], []
-    tests = {g: t for nb in record.get("tests", {}).values() for g, t in nb.items()}
+    tests = {
+        g: dict(t, message=shown(t.get("message", "")))
+        for nb in record.get("tests", {}).values()
+        for g, t in nb.items()
+    }
     for grade_id, test in tests.items():
         ok = test["score"] >= test["max"]
         target = reading.get(grade_id)
@@ -684,7 +696,7 @@ def summary_section(record: dict, reading: dict, specs: list[dict], book_url: st
             *(
                 f'<tr class="{"failed" if c["outcome"] == "failed" else "passed"}">'
                 f"<td><code>{esc(c['label'])}</code></td><td>{esc(', '.join(c['tests']))}</td>"
-                f"<td>{esc(c['outcome'])}: <pre>{esc(c['message'])}</pre></td></tr>"
+                f"<td>{esc(c['outcome'])}: <pre>{esc(shown(c['message']))}</pre></td></tr>"
                 for c in checks
             ),
             "</table>",
@@ -724,6 +736,7 @@ def _with_summary(page: str, section: str) -> str:
 def generate(root: str, assignment: str, students: tuple | list = ()) -> list[str]:
     """Run nbgrader's feedback step with ``PREPROCESSORS`` for the autograded submissions of
     ``assignment`` (of ``students``, or everyone's); return the HTML files written."""
+    import nbformat
     from nbgrader.apps import NbGraderAPI
     from nbgrader.converters import GenerateFeedback
     from nbgrader.utils import capture_log, temp_attrs
@@ -752,6 +765,13 @@ def generate(root: str, assignment: str, students: tuple | list = ()) -> list[st
     except (OSError, ValueError):
         specs = []
     book_url = LearnerSummary(config=cfg).book_url
+    hidden = []  # the hidden tests' lines, which no message of the summary may quote
+    for name in course.notebooks(assignment):
+        path = os.path.join(source, assignment, f"{name}.ipynb")
+        if os.path.exists(path):
+            hidden += [
+                line for c in nbformat.read(path, as_version=4).cells for line in hidden_lines(c.source)
+            ]
     written = []
     for student in students or sorted(os.listdir(course.path("autograded"))):
         if not os.path.isdir(course.path("autograded", student, assignment)):
@@ -766,7 +786,7 @@ def generate(root: str, assignment: str, students: tuple | list = ()) -> list[st
         folder = course.path("feedback", student, assignment)
         try:
             with open(record_path(course, assignment, student), encoding="utf-8") as fh:
-                section = summary_section(json.load(fh), reading, specs, book_url)
+                section = summary_section(json.load(fh), reading, specs, book_url, hidden)
         except (OSError, ValueError, KeyError, TypeError):
             section = ""  # graded by plain nbgrader: no record of the grader's own checks
         for name in sorted(os.listdir(folder)):

@@ -221,6 +221,42 @@ def test_every_section_to_read_again_is_an_anchor_of_the_built_book(assignment):
         assert f'id="{anchor}"' in built, f"{assignment} {grade_id}: {target} is not in the built book"
 
 
+def test_the_summary_escapes_everything_and_links_only_to_the_book():
+    record = {
+        "assignment": A,
+        "score": 1.0,
+        "max_score": 3.0,
+        "tests": {
+            A: {
+                "test_sigmoid": {"score": 0.0, "max": 2.0, "message": "<script>alert(1)</script> $x^{$"},
+                "test_tanh": {"score": 1.0, "max": 1.0, "message": "passed"},
+            }
+        },
+        "flags": [
+            {"kind": "outside-check", "message": "outside the kernel, sigmoid: <img src=x onerror=f()>"}
+        ],
+        "notebooks": {A: {"late_penalty": 0.5}},
+    }
+    specs = [
+        {"function": "sigmoid", "grade_ids": ["test_sigmoid"]},
+        {"function": "tanh", "grade_ids": ["test_tanh"]},
+    ]
+    reading = {"test_sigmoid": "chapters/02_neuron.html#activation-functions"}
+    section = feedback.summary_section(record, reading, specs, "https://example.edu/book/")
+    soup = _soup(section)
+    assert not soup.find_all(["script", "img"]) and "<script>alert(1)</script> $x^{$" in soup.get_text()
+    assert "sigmoid: <img src=x onerror=f()>" in soup.get_text()
+    links = [a["href"] for a in soup.find_all("a")]
+    assert links == ["https://example.edu/book/chapters/02_neuron.html#activation-functions"] * 2
+    assert "0.5 / 3 points" in soup.get_text() and "Late submission: 0.5 points" in soup.get_text()
+    # a message quoting a hidden test's line is not shown, as in the page
+    hidden = feedback.summary_section(record, reading, specs, hidden=["<script>alert(1)</script>"])
+    assert feedback.MESSAGE_HIDDEN in hidden and "alert(1)" not in hidden
+    # an address that is not http(s) gives no link, the section's name only
+    plain = _soup(feedback.summary_section(record, reading, specs, "javascript:alert(1)//"))
+    assert not plain.find_all("a") and "2. The neuron: Activation functions" in plain.get_text()
+
+
 # --- a generated class, graded ------------------------------------------------------------------
 def _write_submissions(root):
     source = demo.read_notebook(root / "assignments" / A / f"{A}.ipynb")
@@ -385,6 +421,7 @@ def test_the_summary_names_the_grader_check_that_failed_and_the_sections(graded_
 WIDE = """() => [...document.querySelectorAll('div.output_area pre, .course-summary pre, .course-summary td')]
     .filter(e => e.scrollWidth > e.clientWidth + 1)
     .map(e => e.tagName + ': ' + e.textContent.slice(0, 80))"""
+FONTS_LOADED = """() => [...document.fonts].some(f => f.family.includes('MJXTEX') && f.status === 'loaded')"""
 LONGEST = """() => Math.max(...[...document.querySelectorAll('div.output_area pre')]
     .map(e => e.textContent.length))"""
 
@@ -406,17 +443,30 @@ def test_feedback_wraps_and_typesets_its_maths_with_the_network_cut(graded_class
         page = context.new_page()
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+        fetched = []  # every request but the page itself: a self-contained page makes none
+        page.on("request", lambda r: r.url.startswith("data:") or fetched.append(r.url))
         for student in sorted(LEARNERS):
             for name in (f"{A}.html", feedback.SUMMARY):
-                page.goto(f"{site}feedback/{student}/{A}/{name}", wait_until="load")
+                url = f"{site}feedback/{student}/{A}/{name}"
+                page.goto(url, wait_until="load")
                 if name != feedback.SUMMARY:
                     page.wait_for_selector("mjx-container", timeout=30000)
+                    page.wait_for_load_state("networkidle")
                     typeset = page.evaluate("() => document.querySelectorAll('mjx-container').length")
                     assert typeset >= 5, f"{student}: {typeset} formulas typeset"
-                    # MathJax's own fonts, from the page itself
-                    assert page.evaluate("() => document.fonts.check('12px MJXTEX')"), student
+                    assert page.evaluate(FONTS_LOADED), f"{student}: MathJax's fonts did not load"
                 assert page.evaluate(WIDE) == [], f"{student}/{name}: scrolls sideways"
-        # the check can fail: the same page without the course's wrapping scrolls sideways
+                problems += [f"{name} fetched {u}" for u in fetched if u != url]
+                fetched.clear()
+        # the checks can fail: without the fonts held in the page, MathJax fetches them
+        unpatched = page_of(graded_class, "buggy").replace("Object.keys(faces).forEach", "[].forEach")
+        (site_root / "control.html").write_text(unpatched, encoding="utf-8")
+        page.goto(f"{site}control.html", wait_until="load")
+        page.wait_for_selector("mjx-container", timeout=30000)
+        page.wait_for_load_state("networkidle")
+        assert any(u.endswith(".woff") for u in fetched), fetched
+        fetched.clear()
+        # and the same page without the course's wrapping scrolls sideways
         page.goto(f"{site}feedback/outside/{A}/{A}.html", wait_until="load")
         assert page.evaluate(LONGEST) > 120
         page.add_style_tag(content="div.output_area pre { white-space: pre !important; }")
