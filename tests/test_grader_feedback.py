@@ -461,10 +461,13 @@ def test_feedback_wraps_and_typesets_its_maths_with_the_network_cut(graded_class
         # the checks can fail: without the fonts held in the page, MathJax fetches them
         unpatched = page_of(graded_class, "buggy").replace("Object.keys(faces).forEach", "[].forEach")
         (site_root / "control.html").write_text(unpatched, encoding="utf-8")
+        seen = len(problems)
         page.goto(f"{site}control.html", wait_until="load")
         page.wait_for_selector("mjx-container", timeout=30000)
         page.wait_for_load_state("networkidle")
         assert any(u.endswith(".woff") for u in fetched), fetched
+        assert all("404" in p for p in problems[seen:]), problems[seen:]  # the fonts it looked for
+        del problems[seen:]
         fetched.clear()
         # and the same page without the course's wrapping scrolls sideways
         page.goto(f"{site}feedback/outside/{A}/{A}.html", wait_until="load")
