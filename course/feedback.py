@@ -432,8 +432,7 @@ class SanitizeLearnerContent(NbGraderPreprocessor):
 PREPROCESSORS = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, SanitizeLearnerContent]
 
 # --- what the feedback page's head adds: long lines wrap, maths typeset offline ---------------------
-VENDOR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "vendor")
-MATHJAX = os.path.join(VENDOR, "mathjax")
+MATHJAX = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "vendor", "mathjax")
 FONTS = os.path.join(MATHJAX, "output", "chtml", "fonts", "woff-v2")
 
 # Outputs, tracebacks and messages wrap at the width of the page (no sideways scrolling).
@@ -525,7 +524,7 @@ def self_contained(page: str) -> str:
 
 
 # --- the one-page summary ---------------------------------------------------------------------------
-CHAPTERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "chapters")
+BOOK_SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # chapters/*.md are the book's
 SUMMARY = "summary.html"
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -550,12 +549,9 @@ def heading_anchors(markdown: str) -> dict[str, str]:
     anchors, fence, label = {}, None, None
     for line in markdown.splitlines():
         opening = _FENCE.match(line)
-        if fence:
-            fence = (
-                None
-                if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence)
-                else fence
-            )
+        if fence:  # in a code block, until a fence of the same kind, at least as long
+            if opening and opening.group(1).startswith(fence):
+                fence = None
             continue
         if opening:
             fence = opening.group(1)
@@ -575,20 +571,10 @@ def heading_anchors(markdown: str) -> dict[str, str]:
     return anchors
 
 
-def chapter_title(page: str) -> str:
-    """The title of a built chapter page ("chapters/06_backward.html"): its first heading."""
-    path = os.path.join(os.path.dirname(CHAPTERS), page.split("#")[0].replace(".html", ".md"))
-    try:
-        anchors = heading_anchors(_read_text(path))
-    except OSError:
-        return page.split("#")[0]
-    return next(iter(anchors.values()), page)
-
-
 def section_name(target: str) -> str:
     """ "2. The neuron: Activation functions" for "chapters/02_neuron.html#activation-functions"."""
     page, _, anchor = target.partition("#")
-    path = os.path.join(os.path.dirname(CHAPTERS), page.replace(".html", ".md"))
+    path = os.path.join(BOOK_SOURCE, page.replace(".html", ".md"))
     try:
         anchors = heading_anchors(_read_text(path))
     except OSError:
