@@ -10,6 +10,7 @@ from .recorded import reference
 
 def _run_local_backward(Value, build, xs, upstream, start_grads=None):
     """Build out = build(*leaves), set out.grad, run only out._backward(); return leaf grads."""
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     leaves = [Value(x) for x in xs]
     for leaf, g in zip(leaves, start_grads or [0.0] * len(xs)):
         leaf.grad = g
@@ -25,6 +26,7 @@ def check_local_gradient(Value, build, xs, expression):
     build(*leaves) -> a Value made by one operation; xs: the leaves' numbers;
     expression: how messages show it, e.g. "c = a * b".
     """
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     upstream = 1.5
     got = _run_local_backward(Value, build, xs, upstream)
     names = "abcd"
@@ -45,6 +47,7 @@ def check_local_gradient(Value, build, xs, expression):
 
 def check_accumulates(Value, build, xs, expression):
     """_backward must add to a leaf's gradient, not overwrite it (a leaf may be used again)."""
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     fresh = _run_local_backward(Value, build, xs, 1.0)
     start = [0.25 * (k + 1) for k in range(len(xs))]
     again = _run_local_backward(Value, build, xs, 1.0, start)
@@ -60,6 +63,7 @@ def check_accumulates(Value, build, xs, expression):
 
 def check_reused_input(Value, build_twice, build_apart, x, expression):
     """out = f(a, a) must give a the sum of what f(a, b) gives a and b."""
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     (twice,) = _run_local_backward(Value, build_twice, [x], 1.0)
     apart = _run_local_backward(Value, build_apart, [x, x], 1.0)
     if abs(twice - sum(apart)) > 1e-9 * max(1.0, abs(twice)):
@@ -75,6 +79,7 @@ def check_topological_order(Value, n_nodes=8, seed=0):
     Every node's _backward is set here (child.grad += weight * node.grad), so only the
     order of the calls and the seed gradient of the output are under test.
     """
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     rng = np.random.default_rng(seed)
     nodes = [Value(0.0, (), "", f"x{i}") for i in range(3)]
     weights = {}
@@ -115,6 +120,7 @@ def check_topological_order(Value, n_nodes=8, seed=0):
 def check_engine(Value, expression, xs):
     """out = expression (a string over the leaves a, b, ...), then out.backward(): out.data and
     every leaf's grad must be the reference engine's (recorded for these xs)."""
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     leaves = [Value(x) for x in xs]
     out = eval(expression, {"__builtins__": {}}, dict(zip("abcdefgh", leaves)))
     call(out.backward, name="Value.backward")

@@ -46,6 +46,7 @@ def call(fn, *args, name=None, arg_names=None, **kwargs):
     Raises :class:`Mistake` if fn is not written yet, modifies an argument in place, or
     makes numpy warn.
     """
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     name = name or getattr(fn, "__name__", "your function")
     if arg_names is None:
         try:

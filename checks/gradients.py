@@ -23,6 +23,7 @@ def check_derivative(fn_prime, z, name, activation, **kw):
 
     fn_prime: the learner's derivative; z: points to check at; activation: "sigmoid", ...
     """
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     got = call(fn_prime, z, name=name)
     want = _slope(activation, z)
     try:
@@ -45,6 +46,7 @@ def numerical_gradients(f, arrays, h=1e-6):
     gradient k is (f(.., a_k + h e_i, ..) - f(.., a_k - h e_i, ..)) / 2h.
     f is called on float64 copies, so the arrays passed in are not modified.
     """
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     grads = []
     for k in range(len(arrays)):
         args = [np.array(a, dtype=np.float64) for a in arrays]
@@ -67,6 +69,7 @@ def numerical_derivative(f, z, h=1e-6):
 
     z: a number or an array (any shape) -> float64 array shaped like z.
     """
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     z = np.asarray(z, dtype=np.float64)
     slopes = [numerical_gradients(f, [zi], h)[0] for zi in z.flat]
     return np.array(slopes, dtype=np.float64).reshape(z.shape)
@@ -74,6 +77,7 @@ def numerical_derivative(f, z, h=1e-6):
 
 def check_activation_backward(backward, cache, dout, x, activation, name):
     """An activation layer's backward pass: dx should be dout times the slope at x."""
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     want = dout * _slope(activation, x)
     got = call(backward, dout, cache, name=name)
     try:
@@ -93,6 +97,7 @@ def check_activation_backward(backward, cache, dout, x, activation, name):
 
 def check_gradients(grads, f, arrays, names, *, batch=None, like=None, hints=(), tol=1e-5):
     """Check analytic gradients against numeric ones: the test every backward pass must pass."""
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     numeric = numerical_gradients(f, arrays)
     for g, n, what in zip(grads, numeric, names):
         assert_result(g, n, what, batch=batch, like=(like or {}).get(what), hints=hints, rtol=tol, atol=tol)
@@ -108,6 +113,7 @@ def check_network_backward(backward, model, X, y, loss, name="MLP.backward"):
     (where a numeric derivative means nothing), and so that a bias gradient left at zero
     shows.
     """
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     rng = np.random.default_rng(len(X))
     for key in model.params:
         if key.startswith("b"):

@@ -1,5 +1,7 @@
 """The feedback messages, one per common mistake, and the exception that carries them."""
 
+import re
+
 # The beginnings of the feedback messages, one per common mistake. Tests look for them.
 MESSAGES = {
     "not_written": "is not written yet",
@@ -30,15 +32,46 @@ MESSAGES = {
 }
 
 
+# The width messages are wrapped at where they are shown as text: a notebook's traceback, and
+# nbgrader's Validate, whose JupyterLab dialog shows them as they are (no wrapping) and whose
+# command line cuts every line past 83 characters (its width, 90, less an indent and "...").
+WIDTH = 80
+# What is never cut at a line end: a number, a shape or index such as (3, 4), an array such as
+# [[1, 2], [3, 4]], code in backquotes.
+_NUMBERS = r"[-+\d.,eE\s]*"
+_WHOLE = re.compile(rf"\({_NUMBERS}\)|\[(?:[-+\d.,eE\s]|\[{_NUMBERS}\])*\]|`[^`]*`")
+
+
+def wrap(text, width=WIDTH):
+    """The lines of ``text`` filled to at most ``width`` characters, broken at spaces only, never
+    inside a number, a shape, an array or code in backquotes (a longer piece gets a line of its own)."""
+    lines = []
+    for paragraph in str(text).splitlines() or [""]:
+        glued = _WHOLE.sub(lambda m: m.group(0).replace(" ", "\0"), paragraph)
+        line = ""
+        for word in glued.split(" "):
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return [line.replace("\0", " ") for line in lines]
+
+
+# The helpers that call a learner's code set ``__tracebackhide__ = True``: IPython leaves their
+# frames out of a traceback, which goes from the test's line straight to the learner's own.
+
+
 class Mistake(AssertionError):
     """A test failure whose message is meant for the learner.
 
-    In a notebook it shows as its message alone: the test's own code (hidden tests
-    included) stays out of the traceback.
+    In a notebook it shows as its message alone, wrapped at :data:`WIDTH` columns: the
+    test's own code stays out of the traceback.
     """
 
     def _render_traceback_(self):  # IPython's hook for custom tracebacks
-        return [f"Mistake: {self}"]
+        return wrap(f"Mistake: {self}")
 
 
 def ok(message="All tests passed."):

@@ -270,6 +270,7 @@ class OrOwn:
         self.recorded, self.own = recorded, own
 
     def __call__(self, *args, **kwargs):
+        __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
         if self.recorded is not None:
             try:
                 return self.recorded(*args, **kwargs)

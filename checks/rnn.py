@@ -42,6 +42,7 @@ def check_rnn_backward(rnn_backward, x, h0, Wx, Wh, b, dh, name="rnn_backward"):
     """rnn_backward(dh, caches) on caches from the reference forward, against the reference
     (both recorded on these inputs), with the two classic mistakes of backprop through time
     diagnosed."""
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     _, caches = reference.rnn_forward(x, h0, Wx, Wh, b)
     expected = reference.rnn_backward(dh, caches)
     got = unpack(call(rnn_backward, dh, caches, name=name), RNN_GRADIENTS, name)

@@ -9,6 +9,7 @@ from .messages import MESSAGES, Mistake
 
 def check_minibatches(minibatches, n, batch_size, seed=0):
     """minibatches(X, y, batch_size, rng): all rows once, batch_size at a time, shuffled, paired."""
+    __tracebackhide__ = True  # IPython's tracebacks skip this frame (see checks.messages)
     X = np.arange(n * 2, dtype=float).reshape(n, 2)  # row i is [2i, 2i + 1]
     y = np.arange(n)
     batches = call(minibatches, X, y, batch_size, np.random.default_rng(seed), name="minibatches")

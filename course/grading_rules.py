@@ -58,7 +58,9 @@ def apply_grading_rules(c: Config) -> None:
     # Feedback shows each test's outcome and message, never the hidden tests' code nor their
     # lines quoted in tracebacks (course.feedback.HideHiddenTests).
     c.GenerateFeedback.preprocessors = list(feedback.PREPROCESSORS)
-    # nbgrader's feedback page through course/templates/course_feedback, whose mathjax macro loads
-    # nothing: feedback, like everything learners receive, makes no request off the machine.
+    # nbgrader's feedback page through course/templates/course_feedback, whose mathjax macro puts
+    # MathJax in the page itself: feedback, like everything learners receive, makes no request
+    # off the machine, and typesets its maths.
     c.HTMLExporter.template_name = "course_feedback"
     c.HTMLExporter.extra_template_basedirs = [TEMPLATES, NBGRADER_TEMPLATES]
+    c.HTMLExporter.filters = dict(feedback.TEMPLATE_FILTERS)

@@ -47,11 +47,15 @@ def _soup(page: str):
 
 def live_markup(page: str, allowed_scripts=("text/x-mathjax-config",)) -> list[str]:
     """Everything in an HTML page that could run, fire or load: scripts (but the template's own
-    inert MathJax configuration), event-handler attributes, frames, objects, forms, style sheets
-    or images from anywhere but the page, javascript: links."""
+    inert MathJax configuration, and the course's MathJax held in the feedback page, to the
+    byte), event-handler attributes, frames, objects, forms, style sheets or images from anywhere
+    but the page, javascript: links."""
     soup = _soup(page)
     found = []
+    own = feedback.mathjax_scripts()
     for tag in soup.find_all(True):
+        if tag.name == "script" and tag.string in own and not tag.get("src") and allowed_scripts:
+            continue
         if tag.name == "script" and (tag.get("src") or tag.get("type") not in allowed_scripts):
             found.append(f"script: {str(tag)[:120]}")
         harmless_meta = tag.name == "meta" and set(tag.attrs) <= {"charset", "name", "content"}
