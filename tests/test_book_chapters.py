@@ -232,3 +232,15 @@ def test_predict_then_see_before_every_widget(name):
         assert outcomes, f"{name}: widget {i}'s outcome is not folded in a dropdown after it"
         numeric = numeric or any("{glue:text}" in o for o in outcomes)
     assert numeric, f"{name}: no predicted outcome is a number computed at build time"
+
+
+def test_readme_lists_every_chapter_by_its_number_and_title():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    numbered = sorted(p for p in (ROOT / "chapters").glob("[0-9][0-9]_*.md"))
+    assert f"The {len(numbered)} chapters" in readme
+    for page in numbered:
+        title = re.search(r"^# (\d+)\. (.+)$", page.read_text(encoding="utf-8"), re.M)
+        assert title, f"{page.name}: no '# N. Title' heading"
+        assert re.search(rf"^{title[1]}\. {re.escape(title[2])}", readme, re.M), (
+            f"README's chapter list lacks '{title[1]}. {title[2]}'"
+        )
