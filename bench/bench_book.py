@@ -149,7 +149,7 @@ def widget_response_times(html_root):
             context = browser.new_context(viewport={"width": 1200, "height": 900})
             page = context.new_page()
             loaded = []
-            page.on("response", loaded.append)
+            page.on("response", lambda response, seen=loaded: seen.append(response))  # a Python function
             page.route(
                 "**/*",
                 lambda route: (

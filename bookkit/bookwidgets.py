@@ -57,6 +57,7 @@ import base64
 import html
 import io
 import itertools
+import math
 import numbers
 
 import ipywidgets as widgets
@@ -69,6 +70,8 @@ DEFAULT_DPI = 80
 DEFAULT_COLORS = 48
 DEFAULT_MAX_BYTES = 1_200_000
 MAX_VIEWS = 200
+# no text in a figure is shown smaller than this many CSS pixels, on any screen
+MIN_TEXT_CSS_PX = 9
 
 
 # --- one view -------------------------------------------------------------------------------
@@ -83,35 +86,73 @@ def figure_to_png(fig, dpi=DEFAULT_DPI, colors=DEFAULT_COLORS):
     re-encode; a fixed canvas (no tight bounding box) keeps every view the same size, so the page
     does not jump when a control moves.
     """
+    return _draw(fig, dpi, colors)[0]
+
+
+def _draw(fig, dpi, colors=DEFAULT_COLORS):
+    """(PNG bytes, the smallest text's height in image pixels) of a figure, drawn once; closes it."""
     import matplotlib.pyplot as plt
     import numpy as np
     from PIL import Image
 
     fig.set_dpi(dpi)
     fig.canvas.draw()
+    text_px = smallest_text_px(fig, dpi)  # after drawing: tick labels exist only then
     image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
     plt.close(fig)
     if colors is not None:
         image = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
     out = io.BytesIO()
     image.save(out, format="png", compress_level=9)
-    return out.getvalue()
+    return out.getvalue(), text_px
 
 
-def image_html(png, alt):
-    """An ``<img>`` element holding PNG bytes inline, with its alt text."""
+def smallest_text_px(fig, dpi):
+    """The height in image pixels of the smallest text in a drawn ``fig`` at ``dpi`` (None if none).
+
+    A font of s points is s * dpi / 72 pixels high in the PNG; shown at a fraction f of its natural
+    width, it is f times that many CSS pixels high on the page.
+    """
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes) * dpi / 72 if sizes else None
+
+
+def image_html(png, alt, text_px=None):
+    """An ``<img>`` element holding PNG bytes inline, with its alt text.
+
+    With ``text_px`` (the smallest text's height in image pixels) the image shrinks to fit a narrow
+    screen only as far as keeps that text MIN_TEXT_CSS_PX high; the page's ``course-figure`` and
+    ``course-view`` boxes scroll sideways beyond that. ``data-text-px`` lets the browser tests
+    measure what a reader sees.
+    """
     if not alt or not str(alt).strip():
         raise ValueError("Every image needs alt text saying what it shows; got an empty alt.")
     data = base64.b64encode(png).decode("ascii")
+    style, extra = "max-width:100%;height:auto", ""
+    if text_px is not None:
+        from PIL import Image
+
+        width = Image.open(io.BytesIO(png)).width
+        smallest = max(1, min(width, math.ceil(width * MIN_TEXT_CSS_PX / text_px)))
+        style += f";min-width:{smallest}px"
+        extra = f' data-text-px="{text_px:.2f}"'
     return (
-        f'<img src="data:image/png;base64,{data}" alt="{html.escape(str(alt), quote=True)}" '
-        'style="max-width:100%;height:auto">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(str(alt), quote=True)}"'
+        f'{extra} style="{style}">'
     )
 
 
+def figure_image(fig, alt, dpi=DEFAULT_DPI):
+    """A matplotlib Figure as an inline ``<img>`` with alt text that stays readable (closes it)."""
+    png, text_px = _draw(fig, dpi)
+    return image_html(png, alt, text_px)
+
+
 def figure_html(fig, alt, dpi=DEFAULT_DPI):
-    """A matplotlib Figure as an inline ``<img>`` with alt text (the figure is closed)."""
-    return image_html(figure_to_png(fig, dpi), alt)
+    """A figure in its own sideways-scrolling box, for a page (the figure is closed)."""
+    return f'<div style="overflow-x:auto">{figure_image(fig, alt, dpi)}</div>'
 
 
 def show_figure(fig, alt, dpi=100):
@@ -126,7 +167,7 @@ def _view_html(result, alt_text, dpi):
     if isinstance(result, str):
         body = result
     elif hasattr(result, "savefig"):
-        body = image_html(figure_to_png(result, dpi), alt_text)
+        body = f'<div style="overflow-x:auto">{figure_image(result, alt_text, dpi)}</div>'
     else:
         raise TypeError(
             "A render function must return a matplotlib Figure or an HTML string, "

@@ -177,8 +177,9 @@ def confusion_matrix(y_true, y_pred, n_classes):
     return counts
 
 
-def draw_confusion(ax, counts):
-    """The confusion matrix as a grid with each count written in its cell."""
+def draw_confusion(ax, counts, fontsize=10):
+    """The confusion matrix as a grid with each count written in its cell (at ``fontsize`` points:
+    10, like the axes' labels, stays readable wherever the figure is shown at 80 dpi or more)."""
     ax.imshow(counts, cmap="Blues")
     n = counts.shape[0]
     for i in range(n):
@@ -190,7 +191,7 @@ def draw_confusion(ax, counts):
                     counts[i, j],
                     ha="center",
                     va="center",
-                    fontsize=7,
+                    fontsize=fontsize,
                     color="white" if counts[i, j] > counts.max() / 2 else "black",
                     in_layout=False,
                 )  # inside the axes: no need to measure for layout

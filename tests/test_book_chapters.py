@@ -196,7 +196,7 @@ def test_chapters_speak_of_one_digit_classifier():
 def test_choices_are_made_on_validation_data(name):
     """No chapter trains with the test set as its validation data (the data a choice such as the
     best epoch or the learning rate is made on); chapters 8 and 9 choose on X_val."""
-    for call in re.findall(r"npp\.train\((.*?)\)\n", source(name), re.S):
+    for call in re.findall(r"(?:npp\.train|\bfit)\((.*?)\)\n", source(name), re.S):
         assert "X_test" not in call, f"{name}: npp.train is given the test set: {call[:80]}"
     if name in ("08_digits", "10_pitfalls"):
         assert "digits.X_val, digits.y_val" in source(name), name
@@ -232,3 +232,56 @@ def test_predict_then_see_before_every_widget(name):
         assert outcomes, f"{name}: widget {i}'s outcome is not folded in a dropdown after it"
         numeric = numeric or any("{glue:text}" in o for o in outcomes)
     assert numeric, f"{name}: no predicted outcome is a number computed at build time"
+
+
+def test_readme_lists_every_chapter_by_its_number_and_title():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    numbered = sorted(p for p in (ROOT / "chapters").glob("[0-9][0-9]_*.md"))
+    assert f"The {len(numbered)} chapters" in readme
+    for page in numbered:
+        title = re.search(r"^# (\d+)\. (.+)$", page.read_text(encoding="utf-8"), re.M)
+        assert title, f"{page.name}: no '# N. Title' heading"
+        assert re.search(rf"^{title[1]}\. {re.escape(title[2])}", readme, re.M), (
+            f"README's chapter list lacks '{title[1]}. {title[2]}'"
+        )
+
+
+# What the two last chapters must teach (issue: "Recurrent networks, and good practice, each in
+# its own chapter"): each topic by a phrase of the text, or the call that computes it on the page.
+SYLLABUS = {
+    "09_rnn_pitfalls": [
+        "draw_unrolled_rnn(",  # the unrolled graph, drawn
+        r"\frac{\partial L}{\partial W_x} = \sum_{t=1}^{T} x_t^\top \delta_t",
+        r"\frac{\partial L}{\partial W_h} = \sum_{t=1}^{T} h_{t-1}^\top \delta_t",
+        "**truncated BPTT**",
+        "train_rnn(LEARNING_RATE, max_norm=MAX_NORM)",  # the same run, clipped
+        "rnn_predict(p_clip, held_out",  # predictions against the truth
+        "**LSTM**",
+        "**GRU**",
+    ],
+    "10_pitfalls": [
+        "weight_decay=lam",  # L2 weight decay, chosen on validation data
+        "dw = dw + weight_decay * w",
+        "npp.adam(",
+        "npp.sgd_momentum(",
+        "raw grey levels",  # normalising the inputs
+        "histtype=",  # histograms per layer
+        "noisy_y[flip]",  # noisy labels
+        "digits.X_val, digits.y_val",
+        r"\sqrt{2 / (\text{fan\_in} + \text{fan\_out})}",  # Glorot, with the right formula
+        r"$\sqrt{1 / \text{fan\_in}}$, LeCun's",
+        r"$\sqrt{2 / \text{fan\_in}}$ for ReLU",
+        "directional_check(",  # gradient checking
+        "## A checklist",
+        "X_xor",  # XOR, which one layer cannot learn
+        "UNITS = [1, 2, 4, 8]",  # a 1-D function fitted with more and more units
+        "autoencoder = npp.MLP(",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", SYLLABUS)
+def test_the_chapter_teaches_its_syllabus(name):
+    text = source(name)
+    missing = [phrase for phrase in SYLLABUS[name] if phrase not in text]
+    assert not missing, f"{name} no longer has: {missing}"

@@ -10,6 +10,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -77,8 +79,26 @@ def test_figures_become_images_with_alt_text_and_are_closed():
     panel = bw.precomputed(render, {"w": np.linspace(0, 1, 3)}, alt=lambda w: f"a line of slope {w:.1f}")
     assert len(plt.get_fignums()) == before
     view = shown(panel)
-    assert view.startswith('<div class="course-view"><img src="data:image/png;base64,')
+    assert view.startswith(
+        '<div class="course-view"><div style="overflow-x:auto"><img src="data:image/png;base64,'
+    )
     assert 'alt="a line of slope 0.5"' in view
+
+
+def test_a_figure_shrinks_only_as_far_as_its_smallest_text_stays_readable():
+    fig, ax = plt.subplots(figsize=(4, 2))  # 320 pixels wide at 80 dpi
+    ax.plot([0, 1], [0, 1])
+    ax.tick_params(labelsize=10)
+    ax.set_title("title", fontsize=14)
+    ax.text(0.5, 0.5, "   ", fontsize=4)  # blank text is not text a reader must read
+    img = bw.figure_html(fig, alt="a line", dpi=80)
+    text_px = 10 * 80 / 72  # the tick labels, the smallest text: 11.1 pixels
+    assert f'data-text-px="{text_px:.2f}"' in img
+    assert f"min-width:{math.ceil(320 * bw.MIN_TEXT_CSS_PX / text_px)}px" in img  # 260 px
+    assert img.startswith('<div style="overflow-x:auto">')  # beyond that the box scrolls
+    tiny, ax = plt.subplots(figsize=(4, 2))
+    ax.set_xlabel("x", fontsize=5)  # 5.6 pixels even at full size: never shrunk
+    assert "min-width:320px" in bw.figure_html(tiny, alt="tiny text", dpi=80)
 
 
 def test_step_through_links_play_slider_and_views():

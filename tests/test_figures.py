@@ -122,3 +122,22 @@ def test_draw_confusion_writes_every_nonzero_count():
     draw_confusion(ax, counts)
     assert sorted(t.get_text() for t in ax.texts) == ["1", "3", "5"]
     plt.close(fig)
+
+
+@pytest.mark.parametrize("T", [1, 3, 5])
+def test_unrolled_rnn_shares_its_weights_and_runs_forward_in_time(T):
+    from bookkit.netdraw import draw_unrolled_rnn, unrolled_rnn_edges, unrolled_rnn_layout
+
+    pos = unrolled_rnn_layout(T)
+    assert len(pos) == 3 * T + 1 and len(set(pos.values())) == len(pos)
+    edges = unrolled_rnn_edges(T)
+    assert [w for *_, w in edges].count("Wh") == T and [w for *_, w in edges].count("Wx") == T
+    for a, b, weight in edges:  # time runs left to right, data flows up to the losses
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        assert (x1 > x0 and y1 == y0) if weight == "Wh" else (x1 == x0 and y1 > y0)
+    ax = draw_unrolled_rnn(plt.subplots()[1], T)
+    texts = [t.get_text() for t in ax.texts]
+    for t in range(1, T + 1):
+        assert {f"$x_{{{t}}}$", f"$h_{{{t}}}$", f"$L_{{{t}}}$"} <= set(texts)
+    assert texts.count("$W_h$") == T and texts.count("$W_x$") == T and "$h_{0}$" in texts
+    plt.close(ax.figure)

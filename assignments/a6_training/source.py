@@ -21,10 +21,14 @@
 # None of them may modify its inputs, except that `train` updates `model.params` (a dict
 # of arrays `W1, b1, ...`; `model.loss(X_batch, y_batch)` returns `(loss, grads)` with the same
 # keys). The model is the reference MLP (assignments 2 and 5); the data are 8x8 images of
-# handwritten digits, 1,438 for training and 359 for testing.
+# handwritten digits: 1,438 for training, of which 289 are held out as a **validation set**
+# (`digits.X_val`, `digits.y_val`; the other 1,149 are `digits.X_fit`, `digits.y_fit`), and 359
+# for testing. Anything chosen by looking at data, such as when to stop, is chosen on the
+# validation set; the test set is looked at once, at the end.
 #
-# **Goal:** with your functions, `MLP([64, 64, 10])` trained for 10 epochs (batches of 64,
-# learning rate 0.05, momentum 0.9) must reach **at least 95% accuracy on the test set**.
+# **Goal:** with your functions, `MLP([64, 64, 10])` trained on the fitting set for 10 epochs
+# (batches of 64, learning rate 0.05, momentum 0.9), with the validation set watched as it
+# trains, must reach **at least 95% accuracy on the test set**.
 
 # %% code id=setup
 import numpy as np
@@ -33,7 +37,7 @@ import checks
 import given  # what this assignment gives: the MLP of assignments 2 and 5, and the digits
 
 digits = given.load_digits(seed=0)
-print(digits.X_train.shape, digits.X_test.shape)
+print(digits.X_fit.shape, digits.X_val.shape, digits.X_test.shape)
 
 # %% solution id=sgd
 def sgd(w, dw, learning_rate=0.01):
@@ -122,22 +126,23 @@ def train(model, X, y, X_val=None, y_val=None, epochs=20, batch_size=64,
 
 # %% tests id=test_train points=2 needs=train
 # train runs with the reference's sgd_momentum and minibatches here, so only train itself counts.
-X, y = digits.X_train[:96], digits.y_train[:96]
+X, y = digits.X_fit[:96], digits.y_fit[:96]
 model = given.MLP([64, 4, 10], seed=1)
 with checks.parts_from(checks.reference, globals(), ["sgd_momentum", "minibatches"]):
-    history = checks.call(train, model, X, y, digits.X_test[:50], digits.y_test[:50], epochs=3, batch_size=32,
+    history = checks.call(train, model, X, y, digits.X_val[:50], digits.y_val[:50], epochs=3, batch_size=32,
                           learning_rate=0.05, momentum=0.9, seed=3, name="train")
-expected = checks.reference.train(checks.reference.MLP([64, 4, 10], seed=1), X, y, digits.X_test[:50],
-                                  digits.y_test[:50], epochs=3, batch_size=32, learning_rate=0.05, momentum=0.9, seed=3)
+expected = checks.reference.train(checks.reference.MLP([64, 4, 10], seed=1), X, y, digits.X_val[:50],
+                                  digits.y_val[:50], epochs=3, batch_size=32, learning_rate=0.05, momentum=0.9, seed=3)
 checks.check_history(history, expected, epochs=3)
 checks.ok()
 
 # %% tests id=test_digits_accuracy points=2 needs=sgd,minibatches,train
 # Everything together, with your own functions: the goal of this assignment.
 model = given.MLP([64, 64, 10], seed=0)
-history = checks.call(train, model, digits.X_train, digits.y_train, digits.X_test, digits.y_test, epochs=10,
+history = checks.call(train, model, digits.X_fit, digits.y_fit, digits.X_val, digits.y_val, epochs=10,
                       batch_size=64, learning_rate=0.05, momentum=0.9, seed=0)
-test_accuracy = checks.call(accuracy, model, digits.X_test, digits.y_test)
+print("validation accuracy per epoch:", [round(a, 3) for a in history["val_acc"]])
+test_accuracy = checks.call(accuracy, model, digits.X_test, digits.y_test)  # the test set, once
 print(f"test accuracy after 10 epochs: {test_accuracy:.3f}")
 checks.check_accuracy(test_accuracy, 0.95)
 checks.ok()

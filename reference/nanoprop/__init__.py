@@ -9,7 +9,7 @@ Read the modules in this order; each builds on the ones before it:
     losses       mean squared error and softmax cross-entropy, with gradients
     gradcheck    numeric gradients, to check every backward pass
     network      a multi-layer perceptron built from the layers
-    optim        gradient descent, momentum, mini-batches
+    optim        gradient descent, momentum, Adam, mini-batches
     training     the training loop
     data         the handwritten digits
     rnn          a recurrent network and backprop through time
@@ -23,7 +23,7 @@ from .layers import (affine_backward, affine_forward, relu_backward, relu_forwar
                      sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward)
 from .losses import mse_loss, softmax, softmax_cross_entropy
 from .network import MLP, init_params
-from .optim import clip_by_norm, minibatches, sgd, sgd_momentum
+from .optim import adam, clip_by_norm, minibatches, sgd, sgd_momentum
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .training import accuracy, train
 
