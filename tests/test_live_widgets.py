@@ -1,0 +1,142 @@
+"""The live widgets (bookkit/live) in headless Chromium, with every request leaving the machine blocked.
+
+Two kinds of page:
+- a probe page written here, holding one widget's saved state and the book's own scripts
+  (vendor/: require.js, course-widgets.js, the widget manager, anywidget's front end), as a built
+  page holds them: it shows that an anywidget's module runs in a static page with no kernel;
+- the built book (`make book` first): every `.course-live` widget there renders and responds, from
+  the keyboard too, passes axe's WCAG 2.1 A/AA rules and fits a 390 px wide screen.
+"""
+
+import json
+import math
+
+import pytest
+from booksite import ROOT, launch_chromium, offline_route, serve
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+RENDER_TIMEOUT_MS = 20_000
+
+PROBE_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>probe</title>
+<script type="application/vnd.jupyter.widget-state+json">{state}</script>
+<script src="_static/requirejs/require.js"></script>
+<script src="_static/course-widgets.js"></script>
+<script data-jupyter-widgets-cdn="./no-remote-modules/" src="_static/html-manager/embed-amd.js"></script>
+</head><body><main><h1>probe</h1>
+{views}
+</main></body></html>
+"""
+
+
+def probe_page(folder, *widgets):
+    """Write index.html holding ``widgets``' saved state into ``folder``, next to vendor/ as _static."""
+    from ipywidgets.embed import dependency_state
+
+    state = dependency_state(list(widgets), drop_defaults=False)  # as a notebook saves it
+    views = "\n".join(
+        '<div><script type="application/vnd.jupyter.widget-view+json">'
+        + json.dumps({"model_id": w.model_id, "version_major": 2, "version_minor": 0})
+        + "</script></div>"
+        for w in widgets
+    )
+    text = json.dumps({"version_major": 2, "version_minor": 0, "state": state})
+    (folder / "index.html").write_text(PROBE_PAGE.format(state=text.replace("</", "<\\/"), views=views))
+    (folder / "_static").symlink_to(ROOT / "vendor", target_is_directory=True)
+    return folder
+
+
+class Watch:
+    """One browser page with requests to other hosts aborted; records every problem."""
+
+    def __init__(self, browser, base, width=1200, reduced_motion="no-preference"):
+        self.base, self.problems = base, []
+        viewport = {"width": width, "height": 900}
+        self.context = browser.new_context(viewport=viewport, reduced_motion=reduced_motion)
+        self.page = self.context.new_page()
+        self.page.route("**/*", offline_route(base, self.problems))
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed request: {r.url} {r.failure}"))
+        self.page.on("response", self._response)
+
+    def _console(self, msg):
+        if msg.type == "error":
+            self.problems.append(f"console error: {msg.text}")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def open(self, path, widgets):
+        self.page.goto(self.base + path, wait_until="load")
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('.course-live').length >= n",
+            arg=widgets,
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        self.page.wait_for_load_state("networkidle")
+        return self.page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def probe(browser, tmp_path):
+    """probe(*widgets) -> a Playwright page showing them, served from tmp_path; problems checked after."""
+    watches = []
+
+    def open_probe(*widgets, width=1200, reduced_motion="no-preference"):
+        folder = tmp_path / f"site{len(watches)}"
+        folder.mkdir()
+        probe_page(folder, *widgets)
+        server = serve(folder)
+        base = server.__enter__()
+        watch = Watch(browser, base, width, reduced_motion)
+        watches.append((watch, server))
+        watch.open("index.html", len(widgets))
+        return watch
+
+    yield open_probe
+    for watch, server in watches:
+        watch.context.close()
+        server.__exit__(None, None, None)
+    for watch, _ in watches:
+        assert watch.problems == [], "\n".join(watch.problems)
+
+
+# --- the plumbing: an anywidget's module runs in a static page, offline ------------------------
+
+
+def test_an_anywidget_module_with_the_engine_runs_in_a_static_page_with_the_network_cut(probe):
+    """A minimal widget whose module is engine.js plus five lines computes sigmoid(z) in the page."""
+    import anywidget
+    import traitlets
+
+    from bookkit.live.widgets import HERE
+
+    class Probe(anywidget.AnyWidget):
+        z = traitlets.Float(0.75).tag(sync=True)
+        _esm = (
+            (HERE / "engine.js").read_text()
+            + """
+        export default { render({ model, el }) {
+          const [out] = sigmoid_forward([[model.get("z")]]);
+          const root = Object.assign(document.createElement("div"), { className: "course-live" });
+          root.dataset.sigmoid = out[0][0];
+          el.append(root);
+        } };"""
+        )
+
+    page = probe(Probe(z=0.75)).page
+    shown = float(page.get_attribute(".course-live", "data-sigmoid"))
+    assert shown == pytest.approx(1 / (1 + math.exp(-0.75)), rel=1e-15)
