@@ -72,13 +72,12 @@ export function matmul(A, B) {
   return out;
 }
 
-// f applied element by element to arrays of the same shape (vectors or matrices)
-function elementwise(f, ...arrays) {
-  const [first] = arrays;
-  if (typeof first[0] === "number" || first.length === 0) {
-    return first.map((_, i) => f(...arrays.map((a) => a[i])));
+// f(a) or f(a, b) element by element, for A (and B) of the same shape (vectors or matrices)
+function elementwise(f, A, B) {
+  if (A.length === 0 || typeof A[0] === "number") {
+    return B === undefined ? A.map((a) => f(a)) : A.map((a, i) => f(a, B[i]));
   }
-  return first.map((_, i) => elementwise(f, ...arrays.map((a) => a[i])));
+  return B === undefined ? A.map((row) => elementwise(f, row)) : A.map((row, i) => elementwise(f, row, B[i]));
 }
 
 function sum_all(A) {
