@@ -140,3 +140,38 @@ def test_an_anywidget_module_with_the_engine_runs_in_a_static_page_with_the_netw
     page = probe(Probe(z=0.75)).page
     shown = float(page.get_attribute(".course-live", "data-sigmoid"))
     assert shown == pytest.approx(1 / (1 + math.exp(-0.75)), rel=1e-15)
+
+
+# --- each widget in a probe page: it computes what nanoprop computes ----------------------------
+
+
+def live_data(page, n=0):
+    """The data-* attributes of the n-th live widget (the numbers its description speaks of)."""
+    return page.locator(".course-live").nth(n).evaluate("w => ({...w.dataset})")
+
+
+def status_text(page, n=0):
+    return page.locator(".course-live").nth(n).locator("[aria-live=polite]").inner_text()
+
+
+def test_the_neuron_follows_its_weight_slider_and_matches_nanoprop(probe):
+    import numpy as np
+
+    import nanoprop as npp
+    from bookkit.live.widgets import Neuron
+
+    page = probe(Neuron(activation="sigmoid", w=1.5, b=0.0)).page
+    before = live_data(page)
+    assert float(before["outputAtOne"]) == pytest.approx(npp.neuron(np.array([1.0]), np.array([1.5]), 0.0))
+    weight = page.get_by_label("weight w")
+    weight.focus()
+    for _ in range(50):
+        page.keyboard.press("ArrowRight")  # 0.01 a press: w = 2.0
+    after = live_data(page)
+    assert float(after["w"]) == pytest.approx(2.0)
+    assert float(after["outputAtOne"]) == pytest.approx(npp.neuron(np.array([1.0]), np.array([2.0]), 0.0))
+    assert "weight 2 " in status_text(page)
+    for act in ("step", "tanh", "relu"):
+        page.get_by_label("activation f").select_option(act)
+        shown = float(live_data(page)["outputAtOne"])
+        assert shown == pytest.approx(npp.neuron(np.array([1.0]), np.array([2.0]), 0.0, act)), act

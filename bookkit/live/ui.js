@@ -126,7 +126,7 @@ const ui = {
   },
 
   // Axes with a few labelled ticks; returns nothing, draws on ctx.
-  axes(ctx, sx, sy, { xlabel, ylabel, xticks, yticks }) {
+  axes(ctx, sx, sy, { xlabel, ylabel, xticks, yticks, yformat = ui.tick }) {
     ctx.save();
     ctx.strokeStyle = "#555555";
     ctx.fillStyle = "#222222";
@@ -145,7 +145,7 @@ const ui = {
     for (const t of xticks) ctx.fillText(ui.tick(t), sx(t), y0 + 4);
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const t of yticks) ctx.fillText(ui.tick(t), x0 - 4, sy(t));
+    for (const t of yticks) ctx.fillText(yformat(t), x0 - 4, sy(t));
     ctx.textAlign = "center";
     ctx.textBaseline = "bottom";
     if (xlabel) ctx.fillText(xlabel, (x0 + x1) / 2, ctx.canvas.units.height - 2);

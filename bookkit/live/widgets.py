@@ -48,8 +48,11 @@ class Live(anywidget.AnyWidget):
 
     FILE = None
 
-    def __init__(self, **settings):
-        super().__init__(_esm=module(self.FILE), _css=style(), **settings)
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "FILE" in cls.__dict__:  # a widget class (not the classes traitlets derives from it)
+            cls._esm = module(cls.FILE)  # read once, when the class is defined
+            cls._css = style()
 
     @staticmethod
     def _between(proposal, lo, hi):
