@@ -175,3 +175,111 @@ def test_the_neuron_follows_its_weight_slider_and_matches_nanoprop(probe):
         page.get_by_label("activation f").select_option(act)
         shown = float(live_data(page)["outputAtOne"])
         assert shown == pytest.approx(npp.neuron(np.array([1.0]), np.array([2.0]), 0.0, act)), act
+
+
+def test_the_chain_rule_view_recomputes_when_a_leaf_moves_and_agrees_with_value_backward(probe):
+    from bookkit.live.widgets import ChainRule
+    from nanoprop import Value
+
+    def grads(x1, w1, x2, w2, b):
+        leaves = {k: Value(v) for k, v in dict(x1=x1, w1=w1, x2=x2, w2=w2, b=b).items()}
+        o = (leaves["x1"] * leaves["w1"] + leaves["x2"] * leaves["w2"] + leaves["b"]).tanh()
+        o.backward()
+        return o.data, {k: v.grad for k, v in leaves.items()}
+
+    page = probe(ChainRule()).page
+    leaf = page.get_by_label("x1", exact=True)
+    leaf.focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowLeft")  # x1: 2.0 -> 1.7
+    page.get_by_label("path from o to").select_option("w1")
+    data = live_data(page)
+    o, expected = grads(1.7, -3.0, 0.0, 1.0, 6.8813735870195432)
+    assert float(data["o"]) == pytest.approx(o, rel=1e-12)
+    assert float(data["pathProduct"]) == pytest.approx(expected["w1"], rel=1e-12)
+    assert float(data["backprop"]) == pytest.approx(expected["w1"], rel=1e-12)
+    for k, g in expected.items():
+        assert float(data[f"grad_{k}"]) == pytest.approx(g, rel=1e-12, abs=1e-15), k
+    assert "x1 = 1.7" in status_text(page)
+
+
+def test_descent_converges_at_a_small_rate_and_diverges_above_two_over_b_from_the_keyboard(probe):
+    from bookkit.figures import bowl, loss_path
+    from bookkit.live.widgets import Descent
+
+    page = probe(Descent(learning_rate=0.1)).page
+    data = live_data(page)
+    loss, grad = bowl(1.0, 10.0)
+    assert data["diverged"] == "false"
+    assert float(data["lastLoss"]) == pytest.approx(loss(loss_path(grad, [-2.5, 2.0], 0.1, steps=40)[-1]))
+    rate = page.get_by_label("learning rate")
+    rate.focus()
+    for _ in range(110):
+        page.keyboard.press("ArrowRight")  # 0.001 a press: 0.1 -> 0.21 > 2 / b
+    data = live_data(page)
+    assert float(data["learningRate"]) == pytest.approx(0.21)
+    assert data["diverged"] == "true" and float(data["lastLoss"]) > float(data["firstLoss"])
+    assert "diverges" in status_text(page)
+    # the start, from the keyboard: Tab to the picture, arrows move the start, Enter runs
+    page.locator("[role=application]").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert live_data(page)["start"] == "-2.4,1.9"
+    assert "Start (-2.4, 1.9)" in status_text(page)
+
+
+def train(page, steps):
+    step = page.get_by_role("button", name="Step", exact=True)
+    for _ in range(steps):
+        step.click()
+    return live_data(page)
+
+
+def test_the_playground_learns_xor_reset_restores_it_and_its_code_gives_the_same_numbers(probe):
+    from bookkit.live.widgets import Playground
+
+    page = probe(Playground(dataset="xor", hidden=[8, 8], learning_rate=0.1, momentum=0.9)).page
+    start = live_data(page)
+    assert start["step"] == "0" and start["sizes"] == "2-8-8-2"
+    trained = train(page, 60)
+    assert trained["step"] == "60"
+    assert float(trained["trainLoss"]) < 0.7 * float(start["trainLoss"])
+    page.get_by_role("button", name="Show the nanoprop code").click()
+    code = page.locator(".course-live pre code").inner_text()
+    shown = {}
+    exec(code, shown)  # the Python the page shows, run here with nanoprop
+    assert shown["train_loss"] == pytest.approx(float(trained["trainLoss"]), rel=1e-9)
+    assert shown["val_loss"] == pytest.approx(float(trained["valLoss"]), rel=1e-9)
+    page.get_by_role("button", name="Reset").click()
+    again = live_data(page)
+    assert again["step"] == "0" and again["trainLoss"] == start["trainLoss"]
+
+
+def test_the_playground_plays_and_pauses_and_a_setting_starts_a_new_run(probe):
+    from bookkit.live.widgets import Playground
+
+    page = probe(Playground()).page
+    play = page.get_by_role("button", name="Play")
+    play.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => Number(document.querySelector('.course-live').dataset.step) >= 20")
+    page.get_by_role("button", name="Pause").click()
+    paused = live_data(page)["step"]
+    page.wait_for_timeout(300)
+    assert live_data(page)["step"] == paused and int(paused) >= 20
+    page.get_by_label("hidden layers").select_option("3")
+    data = live_data(page)
+    assert data["step"] == "0" and data["sizes"] == "2-8-8-8-2"
+    page.get_by_label("data set").select_option("spiral")
+    assert live_data(page)["sizes"] == "2-8-8-8-3"
+
+
+def test_with_reduced_motion_play_updates_in_steps_not_every_frame(probe):
+    from bookkit.live.widgets import Playground
+
+    page = probe(Playground(), reduced_motion="reduce").page
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Pause").click()
+    assert int(live_data(page)["step"]) % 10 == 0 and int(live_data(page)["step"]) <= 30

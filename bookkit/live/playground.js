@@ -1,67 +1,47 @@
-// The playground: a small network trained in the page on a 2-D data set, with the engine
-// (engine.js: nanoprop's MLP, softmax cross-entropy, sgd_momentum, minibatches; rng.py's data sets,
-// initial weights and L2 penalty). "Show the nanoprop code" prints Python that repeats the run
-// step for step and gets the same numbers. (Joined after engine.js and ui.js by widgets.py.)
+// The playground: a small network trained in the page on a 2-D data set, with the engine's
+// Trainer (engine.js: nanoprop's MLP, softmax cross-entropy, sgd_momentum and minibatches, with
+// rng.py's data sets, initial weights and L2 penalty). "Show the nanoprop code" prints the Python
+// (engine.js's nanoprop_code) that repeats the run step for step and gets the same numbers.
+// (Joined after engine.js and ui.js by bookkit/live/widgets.py.)
 //
-// A run: the training set is make_dataset(name, n_train, seed), the validation set the same with
-// seed + 1, the weights init_params(sizes, seed + 2) and the mini-batch order Rng(seed + 3).
-// One step is one mini-batch: loss and gradients, plus the L2 penalty's gradient, then
-// sgd_momentum on every parameter. Changing any setting starts a new run.
+// A run: Trainer's training set make_dataset(name, n_train, seed), a validation set of n_val points
+// with seed + 1, the weights and the batch order from Rng(seed). Changing any setting starts a new run.
 
 const CLASS_COLORS = [PALETTE.blue, PALETTE.orange, PALETTE.green];
 const FAST_STEPS_PER_FRAME = 2; // about 120 steps a second at 60 frames a second
 const CALM_STEPS = 10; // with reduced motion, Play updates once a second, this many steps at a time
 const GRID = 48; // the decision boundary is computed on GRID x GRID points
 
-function add_arrays(a, b) {
-  return typeof a === "number" ? a + b : a.map((v, i) => add_arrays(v, b[i]));
-}
-
 function rgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 }
 
-// ---- one run: data, network, optimiser state, history ----
+// ---- one run: the engine's Trainer, a validation set, the loss history ----
+
+function trainer_config(s) {
+  const n_classes = s.dataset === "spiral" ? 3 : 2;
+  return {
+    dataset: s.dataset, n: s.n_train, data_seed: s.seed, noise: s.noise,
+    sizes: [2, ...s.hidden, n_classes], activation: s.activation, seed: s.seed, loss: "softmax",
+    learning_rate: s.learning_rate, momentum: s.momentum, batch_size: s.batch_size, lam: s.l2,
+  };
+}
 
 function new_run(s) {
-  const [X, y] = make_dataset(s.dataset, s.n_train, s.seed, s.noise);
+  const trainer = new Trainer(trainer_config(s));
   const [X_val, y_val] = make_dataset(s.dataset, s.n_val, s.seed + 1, s.noise);
-  const n_classes = s.dataset === "spiral" ? 3 : 2;
-  const sizes = [2, ...s.hidden, n_classes];
-  const net = new MLP(sizes, s.activation);
-  net.params = init_params(sizes, s.seed + 2, s.activation);
-  const velocity = Object.fromEntries(Object.entries(net.params).map(([k, p]) => [k, zeros_like(p)]));
-  const run = { s, X, y, X_val, y_val, n_classes, net, velocity, batch_rng: new Rng(s.seed + 3), batches: null,
-    step: 0, epoch: 0, history: [] };
+  const run = { s, trainer, net: trainer.model, X: trainer.X, y: trainer.y, X_val, y_val,
+    n_classes: trainer.config.sizes[trainer.config.sizes.length - 1], history: [] };
   record(run);
   return run;
 }
 
-function zeros_like(p) {
-  return typeof p[0] === "number" ? p.map(() => 0) : p.map((row) => row.map(() => 0));
-}
-
 function record(run) {
-  const [train] = run.net.loss(run.X, run.y);
-  const [val] = run.net.loss(run.X_val, run.y_val);
-  run.history.push([train, val]);
+  run.history.push([run.trainer.evaluate(), run.trainer.evaluate(run.X_val, run.y_val)]);
 }
 
 function train_step(run) {
-  let next = run.batches ? run.batches.next() : { done: true };
-  if (next.done) {
-    if (run.batches) run.epoch += 1;
-    run.batches = minibatches(run.X, run.y, run.s.batch_size, run.batch_rng); // a new epoch: reshuffled
-    next = run.batches.next();
-  }
-  const [X_batch, y_batch] = next.value;
-  const [, grads] = run.net.loss(X_batch, y_batch);
-  const [, dpenalty] = l2_penalty(run.net.params, run.s.l2);
-  for (const k of Object.keys(run.net.params)) {
-    [run.net.params[k], run.velocity[k]] = sgd_momentum(
-      run.net.params[k], add_arrays(grads[k], dpenalty[k]), run.velocity[k], run.s.learning_rate, run.s.momentum);
-  }
-  run.step += 1;
+  run.trainer.step();
   record(run);
 }
 
@@ -70,36 +50,15 @@ function accuracy(run, X, y) {
   return predicted.filter((c, i) => c === y[i]).length / y.length;
 }
 
-// The Python that repeats this run with nanoprop and prints the same numbers.
+// The Python that repeats this run with nanoprop (the engine's nanoprop_code) and prints the
+// losses this widget shows.
 function python_code(run) {
   const s = run.s;
-  return `import numpy as np
-
-import nanoprop as npp
-from bookkit.live.rng import Rng, init_params, l2_penalty, make_dataset
-
-X, y = make_dataset("${s.dataset}", n=${s.n_train}, seed=${s.seed}, noise=${s.noise})
+  return nanoprop_code(run.trainer.config, run.trainer.steps) + `
 X_val, y_val = make_dataset("${s.dataset}", n=${s.n_val}, seed=${s.seed + 1}, noise=${s.noise})
-model = npp.MLP([${run.net.sizes.join(", ")}], activation="${s.activation}")
-model.params = init_params(model.sizes, seed=${s.seed + 2}, activation="${s.activation}")
-velocity = {k: np.zeros_like(p) for k, p in model.params.items()}
-batch_rng = Rng(${s.seed + 3})
-learning_rate, momentum, batch_size, lam = ${s.learning_rate}, ${s.momentum}, ${s.batch_size}, ${s.l2}
-
-steps, step = ${run.step}, 0
-while step < steps:
-    for X_batch, y_batch in npp.minibatches(X, y, batch_size, batch_rng):
-        if step == steps:
-            break
-        loss, grads = model.loss(X_batch, y_batch)
-        _, dpenalty = l2_penalty(model.params, lam)
-        for k in model.params:
-            model.params[k], velocity[k] = npp.sgd_momentum(
-                model.params[k], grads[k] + dpenalty[k], velocity[k], learning_rate, momentum)
-        step += 1
-
-train_loss, val_loss = model.loss(X, y)[0], model.loss(X_val, y_val)[0]
-print(f"after {step} steps: training loss {train_loss:.6f}, validation loss {val_loss:.6f}")
+train_loss = nanoprop.softmax_cross_entropy(model.forward(X)[0], y)[0]
+val_loss = nanoprop.softmax_cross_entropy(model.forward(X_val)[0], y_val)[0]
+print(f"after ${run.trainer.steps} steps: training loss {train_loss:.4f}, validation loss {val_loss:.4f}")
 `;
 }
 
@@ -241,7 +200,7 @@ function render({ model, el }) {
   function draw_curves() {
     ui.clear(curves);
     const top = Math.max(0.1, ...run.history.map(([t, v]) => Math.max(t, v)).filter(Number.isFinite));
-    const last = Math.max(run.step, 50);
+    const last = Math.max(run.trainer.steps, 50);
     const cx = ui.scale(0, last, 48, 312), cy = ui.scale(0, top, B - 32, 26);
     ui.axes(curves, cx, cy, { xlabel: "step", ylabel: "loss", xticks: [0, Math.round(last / 2), last],
       yticks: [0, +(top / 2).toPrecision(2), +top.toPrecision(2)] });
@@ -299,7 +258,7 @@ function render({ model, el }) {
   function describe(force) {
     const [train, val] = run.history[run.history.length - 1];
     Object.assign(root.dataset, {
-      step: run.step, epoch: run.epoch, trainLoss: train, valLoss: val, sizes: run.net.sizes.join("-"),
+      step: run.trainer.steps, epoch: run.trainer.epochs, trainLoss: train, valLoss: val, sizes: run.net.sizes.join("-"),
       dataset: run.s.dataset, playing,
     });
     const now = performance.now();
@@ -308,7 +267,7 @@ function render({ model, el }) {
     const names = { xor: "XOR", moons: "two moons", circles: "circles", spiral: "spiral" };
     status.textContent =
       `${names[run.s.dataset]} data, ${run.s.n_train} training and ${run.s.n_val} validation points; ` +
-      `network ${run.net.sizes.join("-")} with ${run.s.activation}. Step ${run.step} (epoch ${run.epoch}): ` +
+      `network ${run.net.sizes.join("-")} with ${run.s.activation}. Step ${run.trainer.steps} (epoch ${run.trainer.epochs}): ` +
       `training loss ${train.toFixed(4)}, validation loss ${val.toFixed(4)}; ` +
       `${Math.round(100 * accuracy(run, run.X, run.y))}% of the training points and ` +
       `${Math.round(100 * accuracy(run, run.X_val, run.y_val))}% of the validation points classified correctly.` +
