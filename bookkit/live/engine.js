@@ -56,18 +56,28 @@ export function zeros(rows, cols) {
 }
 
 export function transpose(A) {
-  return A[0].map((_, j) => A.map((row) => row[j]));
+  // (N, D) -> (D, N)
+  const out = [];
+  for (let j = 0; j < A[0].length; j++) {
+    const column = [];
+    for (let i = 0; i < A.length; i++) column.push(A[i][j]);
+    out.push(column);
+  }
+  return out;
 }
 
 export function matmul(A, B) {
-  // (N, D) @ (D, M) -> (N, M)
-  const n = A.length, d = B.length, m = B[0].length;
-  const out = zeros(n, m);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < d; k++) {
-      const a = A[i][k], Bk = B[k], row = out[i];
-      for (let j = 0; j < m; j++) row[j] += a * Bk[j];
+  // (N, D) @ (D, M) -> (N, M): out[i][j] = sum over k of A[i][k] B[k][j]
+  const d = B.length, m = B[0].length;
+  const out = [];
+  for (const a of A) {
+    const row = [];
+    for (let j = 0; j < m; j++) {
+      let sum = 0;
+      for (let k = 0; k < d; k++) sum += a[k] * B[k][j];
+      row.push(sum);
     }
+    out.push(row);
   }
   return out;
 }
