@@ -1,13 +1,25 @@
-"""The live engine's speed: engine.js in headless Chromium against nanoprop in Python, the same training.
+"""The live widgets' speed: the engine against nanoprop, and the playground against a precomputed widget.
 
-A 2-8-8-1 network (tanh, MSE on targets -1 / +1) on 200 points (two moons), SGD with momentum:
-the same weights, the same batch order and the same numbers on both sides (bookkit/live/rng.py; the
-final weights are compared). Training steps per second, each step one mini-batch, with batches of
-10 and with the full 200 points. The contenders run interleaved, round by round (bench/rounds.py),
-after one unrecorded warm-up round; each times its own loop of steps (performance.now() in the
-page, time.perf_counter() in Python), so a round trip to the browser is not counted.
+1. The engine alone. A 2-8-8-1 network (tanh, MSE on targets -1 / +1) on 200 points (two moons),
+SGD with momentum: the same weights, the same batch order and the same numbers on both sides
+(bookkit/live/rng.py; the final weights are compared). Training steps per second, each step one
+mini-batch, with batches of 10 and with the full 200 points. The contenders run interleaved, round
+by round (bench/rounds.py), after one unrecorded warm-up round; each times its own loop of steps
+(performance.now() in the page, time.perf_counter() in Python), so a round trip to the browser is
+not counted.
 
-    python bench/bench_live.py [--repeats 7] [--steps 1000] [--order-seed 0]
+2. The widgets in a page (bookkit/live/widgets.py), served offline as the book serves them (the
+saved widget state, require.js, the widget manager, anywidget's front end from vendor/), side by
+side with the precomputed widget the live neuron replaced (chapter 2's explorer before it went
+live: 4 activations x 13 biases rendered at build time, switched by the controls):
+- the playground playing (2-8-8-2, tanh, 200 + 100 points, batch 20, its defaults): training steps
+  per second while it draws, and the frame time (requestAnimationFrame deltas), median and p95;
+- key-down to the new view: from the keydown event to the first animation frame after the widget
+  changed what it shows (a MutationObserver on everything but the controls), p95 per round;
+- the page weight each widget adds: its saved state (for a live widget: its module, engine.js
+  included, and its stylesheet) and the front-end files it needs, raw and gzipped.
+
+    python bench/bench_live.py [--repeats 7] [--steps 1000] [--presses 20] [--order-seed 0]
 """
 
 import argparse
@@ -107,10 +119,209 @@ def bench_engine(page, cfg):
     return rounds
 
 
+# ---- 2. the widgets in a page ----
+
+
+def old_neuron_explorer():
+    """Chapter 2's neuron explorer as it was before the live neuron replaced it (commit dadf90b)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bookkit.bookwidgets import precomputed
+    from bookkit.style import PALETTE, use_course_style
+
+    use_course_style()
+    w_explorer, x_axis = 1.5, np.linspace(-4, 4, 401)
+
+    def render_neuron(activation, b):
+        fig, ax = plt.subplots(figsize=(6.2, 3.2))
+        ax.plot(x_axis, nanoprop.neuron(x_axis[:, None], np.array([w_explorer]), b, activation))
+        threshold = -b / w_explorer + 0.0
+        ax.axvline(threshold, color=PALETTE["vermillion"], ls="--", lw=1.5)
+        ax.text(threshold + 0.1, 2.6, f"threshold x = {threshold:.2f}", color=PALETTE["vermillion"])
+        ax.set(
+            xlabel="input x",
+            ylabel="output a",
+            ylim=(-1.2, 3.0),
+            title=f"a = {activation}({w_explorer} x + {b:.2f})",
+        )
+        return fig
+
+    return precomputed(
+        render_neuron,
+        {"activation": ["step", "sigmoid", "tanh", "relu"], "b": np.linspace(-3, 3, 13)},
+        labels={"b": "bias b"},
+        start={"activation": "sigmoid", "b": 0.0},
+        title=f"Neuron explorer: one input, weight w = {w_explorer}",
+        alt=f"The output of a {{activation}} neuron a = {{activation}}({w_explorer} x + b), bias b = {{b}}",
+    )
+
+
+# In the page: the time from each keydown to the first animation frame after the widget changed
+# what it shows (any change outside its controls), in window.__latency (milliseconds).
+WATCH_KEYS_JS = """() => {
+  window.__latency = [];
+  let t0 = null;
+  const in_control = (node) => {
+    const el = node.nodeType === 1 ? node : node.parentElement;
+    return el !== null && el.closest(".course-control, .course-live-control") !== null;
+  };
+  document.addEventListener("keydown", (e) => { t0 = e.timeStamp; }, true);
+  new MutationObserver((records) => {
+    if (t0 === null || records.every((r) => in_control(r.target))) return;
+    const start = t0;
+    t0 = null;
+    requestAnimationFrame(() => window.__latency.push(performance.now() - start));
+  }).observe(document.body, { subtree: true, attributes: true, childList: true, characterData: true });
+}"""
+
+# In the page: play the playground for P.ms milliseconds; animation-frame deltas and steps done.
+PLAY_JS = """([root, P]) => new Promise((resolve) => {
+  const play = [...root.querySelectorAll("button")].find((b) => b.textContent === "Play");
+  const step0 = Number(root.dataset.step);
+  const deltas = [];
+  let last = null, t0 = null;
+  play.click();
+  const tick = (t) => {
+    if (last !== null) deltas.push(t - last);
+    else t0 = t;
+    last = t;
+    if (t - t0 < P.ms) return requestAnimationFrame(tick);
+    const steps = Number(root.dataset.step) - step0;
+    [...root.querySelectorAll("button")].find((b) => b.textContent === "Pause").click();
+    resolve({ deltas, steps, seconds: (t - t0) / 1000 });
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def press_keys(page, control, presses):
+    """Focus ``control`` and press ArrowRight / ArrowLeft in turn ``presses`` times (Enter on a
+    button); -> the key-down-to-new-view times, milliseconds."""
+    control.focus()
+    done = page.evaluate("() => window.__latency.length")
+    is_button = control.evaluate("c => c.tagName === 'BUTTON'")
+    for i in range(presses):
+        page.keyboard.press("Enter" if is_button else ("ArrowRight", "ArrowLeft")[i % 2])
+        page.wait_for_function("n => window.__latency.length >= n", arg=done + i + 1, timeout=10_000)
+    return page.evaluate(f"() => window.__latency.slice({done})")
+
+
+def p95(values):
+    return float(np.percentile(values, 95))
+
+
+def page_weights(widgets):
+    """{name: (raw bytes, gzipped bytes)} of each widget's saved state and of the front-end files."""
+    import gzip
+    import json
+
+    from ipywidgets.embed import dependency_state
+
+    sizes = {}
+    for name, widget in widgets.items():
+        text = json.dumps(dependency_state([widget], drop_defaults=False)).encode()
+        sizes[f"{name}: saved state"] = (len(text), len(gzip.compress(text)))
+    for name, path in {
+        "anywidget's front end (vendor/anywidget/index.js)": ROOT / "vendor" / "anywidget" / "index.js",
+        "engine.js (inside each live widget's state)": ENGINE,
+    }.items():
+        data = path.read_bytes()
+        sizes[name] = (len(data), len(gzip.compress(data)))
+    return sizes
+
+
+def bench_widgets(browser, cfg):
+    import tempfile
+
+    from booksite import offline_route, serve
+    from test_live_widgets import probe_page  # the live widgets' tests write the same probe pages
+
+    from bookkit.live.widgets import Neuron, Playground
+
+    widgets = {
+        "live playground": Playground(),
+        "live neuron": Neuron(),
+        "precomputed neuron explorer": old_neuron_explorer(),
+    }
+    weights = page_weights(widgets)
+    with tempfile.TemporaryDirectory() as tmp:
+        pages = {}
+        for name in ("live", "precomputed"):
+            (Path(tmp) / name).mkdir()
+        probe_page(Path(tmp) / "live", widgets["live playground"], widgets["live neuron"])
+        probe_page(Path(tmp) / "precomputed", widgets["precomputed neuron explorer"])
+        with serve(tmp) as base:
+            problems = []
+            for name, expected in (("live", 2), ("precomputed", 1)):
+                context = browser.new_context(viewport={"width": 1200, "height": 900})
+                page = context.new_page()
+                page.route("**/*", offline_route(base, problems))
+                page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+                page.goto(f"{base}{name}/index.html", wait_until="load")
+                selector = ".course-live" if name == "live" else ".course-widget"
+                page.wait_for_function(
+                    f"n => document.querySelectorAll('{selector}').length >= n", arg=expected, timeout=30_000
+                )
+                page.wait_for_load_state("networkidle")
+                page.evaluate(WATCH_KEYS_JS)
+                pages[name] = page
+            live, old = pages["live"], pages["precomputed"]
+            playground = live.locator(".course-live").nth(0)
+            controls = {
+                "live playground: learning rate (a new run)": (
+                    live,
+                    playground.get_by_label("learning rate"),
+                ),
+                "live playground: Step (one more step)": (
+                    live,
+                    playground.get_by_role("button", name="Step", exact=True),
+                ),
+                "live neuron: weight w": (live, live.locator(".course-live").nth(1).get_by_label("weight w")),
+                "precomputed neuron explorer: bias b": (old, old.locator('[role="slider"]').first),
+            }
+            contenders = {
+                name: (lambda r, pc=pc: press_keys(*pc, cfg.presses)) for name, pc in controls.items()
+            }
+            root = playground.element_handle()
+            contenders["live playground: Play"] = lambda r: live.evaluate(
+                PLAY_JS, [root, {"ms": cfg.play_ms}]
+            )
+            rounds = interleave(contenders, cfg.repeats, seed=cfg.order_seed, warmup=1)
+            if problems:
+                raise AssertionError("the probe pages went wrong:\n" + "\n".join(problems))
+    print(f"\n{rounds.describe()}, after 1 warm-up round; {cfg.presses} key presses per control per round\n")
+    rows = []
+    for name in controls:
+        s = spread([p95(v) for v in rounds.values[name]])
+        rows.append([name, f"{s.median:.1f}", f"{s.q1:.1f}-{s.q3:.1f}", f"{s.lo:.1f}-{s.hi:.1f}"])
+    print(table(["key-down to new view, p95 of a round (ms)", "median", "IQR", "min-max"], rows))
+    plays = rounds.values["live playground: Play"]
+    rows = []
+    for label, values in (
+        ("steps per second while drawing", [p["steps"] / p["seconds"] for p in plays]),
+        ("frames per second", [len(p["deltas"]) / p["seconds"] for p in plays]),
+        ("frame time, median (ms)", [float(np.median(p["deltas"])) for p in plays]),
+        ("frame time, p95 (ms)", [p95(p["deltas"]) for p in plays]),
+    ):
+        s = spread(values)
+        rows.append([label, f"{s.median:.1f}", f"{s.q1:.1f}-{s.q3:.1f}", f"{s.lo:.1f}-{s.hi:.1f}"])
+    print(f"\nthe playground playing, {cfg.play_ms / 1000:g} s per round")
+    print(table(["playground (2-8-8-2, 200 + 100 points, batch 20)", "median", "IQR", "min-max"], rows))
+    print("\npage weight")
+    rows = [[name, f"{raw / 1000:.1f} KB", f"{gz / 1000:.1f} KB"] for name, (raw, gz) in weights.items()]
+    print(table(["what the page carries", "raw", "gzipped"], rows))
+    return rounds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7, help="rounds (each runs every contender once)")
     parser.add_argument("--steps", type=int, default=1000, help="training steps per contender per round")
+    parser.add_argument("--presses", type=int, default=20, help="key presses per control per round")
+    parser.add_argument("--play-ms", type=int, default=3000, help="how long the playground plays per round")
     parser.add_argument("--order-seed", type=int, default=0, help="seed of the order within rounds")
     cfg = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -121,6 +332,7 @@ def main():
         print(f"Chromium {browser.version} (headless)", flush=True)
         with engine_page(browser, {"engine": ENGINE.read_text(encoding="utf-8")}) as page:
             bench_engine(page, cfg)
+        bench_widgets(browser, cfg)
         browser.close()
 
 

@@ -382,8 +382,8 @@ MUTANTS = [
         "momentum * vi - learning_rate * gi",
         "momentum * vi + learning_rate * gi",
     ),
-    ("relu passes the gradient at 0", "(v > 0 ? d : 0)", "(v >= 0 ? d : 0)"),
-    ("tanh' = 1 - tanh", "d * (1 - t ** 2)", "d * (1 - t)"),
+    ("relu passes the gradient at 0", "(x[i][j] > 0 ? d : 0)", "(x[i][j] >= 0 ? d : 0)"),
+    ("tanh' = 1 - tanh", "d * (1 - out[i][j] ** 2)", "d * (1 - out[i][j])"),
     ("sigmoid's branch for z < 0", "e / (1 + e)", "1 / (1 + e)"),
     ("biases penalised by L2", 'const is_weight = key.startsWith("W");', "const is_weight = true;"),
     (

@@ -5,8 +5,9 @@
 //
 // Arrays: a matrix is a plain array of rows, each row a plain array of numbers (row-major):
 //   x[i][j] is numpy's x[i, j]; a (N, D) batch is N rows of D numbers. A vector (a bias b, the
-//   labels y) is a plain array of numbers. Nothing is modified in place: every function returns
-//   new arrays.
+//   labels y) is a plain array of numbers. The layers take batches (matrices); mse_loss, sgd,
+//   sgd_momentum and l2_penalty take vectors or matrices. Nothing is modified in place: every
+//   function returns new arrays.
 //
 // API (every name is exported; the Python twin of each is named after the dash):
 //
@@ -69,17 +70,15 @@ export function transpose(A) {
 export function matmul(A, B) {
   // (N, D) @ (D, M) -> (N, M): out[i][j] = sum over k of A[i][k] B[k][j]
   const d = B.length, m = B[0].length;
-  const out = [];
-  for (const a of A) {
-    const row = [];
+  return A.map((a) => {
+    const row = new Array(m);
     for (let j = 0; j < m; j++) {
       let sum = 0;
       for (let k = 0; k < d; k++) sum += a[k] * B[k][j];
-      row.push(sum);
+      row[j] = sum;
     }
-    out.push(row);
-  }
-  return out;
+    return row;
+  });
 }
 
 // f(a) or f(a, b) element by element, for A (and B) of the same shape (vectors or matrices)
@@ -100,7 +99,8 @@ function sum_all(A) {
 
 export function affine_forward(x, W, b) {
   // out = x W + b.   x: (N, D), W: (D, M), b: (M,)  ->  out: (N, M)
-  const out = matmul(x, W).map((row) => row.map((v, j) => v + b[j]));
+  const out = matmul(x, W);
+  for (const row of out) for (let j = 0; j < row.length; j++) row[j] += b[j];
   return [out, [x, W]];
 }
 
@@ -114,12 +114,12 @@ export function affine_backward(dout, cache) {
 }
 
 export function relu_forward(x) {
-  return [elementwise((v) => Math.max(v, 0), x), x];
+  return [x.map((row) => row.map((v) => Math.max(v, 0))), x];
 }
 
 export function relu_backward(dout, cache) {
   const x = cache;
-  return elementwise((d, v) => (v > 0 ? d : 0), dout, x); // the gradient flows only where the unit was on
+  return dout.map((row, i) => row.map((d, j) => (x[i][j] > 0 ? d : 0))); // only where the unit was on
 }
 
 // 1 / (1 + e^-z), without overflow for large |z| (as nanoprop.activations.sigmoid)
@@ -129,23 +129,23 @@ function sigmoid(z) {
 }
 
 export function sigmoid_forward(x) {
-  const out = elementwise(sigmoid, x);
+  const out = x.map((row) => row.map(sigmoid));
   return [out, out];
 }
 
 export function sigmoid_backward(dout, cache) {
   const out = cache;
-  return elementwise((d, s) => d * s * (1 - s), dout, out); // sigma' = sigma (1 - sigma)
+  return dout.map((row, i) => row.map((d, j) => d * out[i][j] * (1 - out[i][j]))); // sigma' = sigma (1 - sigma)
 }
 
 export function tanh_forward(x) {
-  const out = elementwise(Math.tanh, x);
+  const out = x.map((row) => row.map((v) => Math.tanh(v)));
   return [out, out];
 }
 
 export function tanh_backward(dout, cache) {
   const out = cache;
-  return elementwise((d, t) => d * (1 - t ** 2), dout, out); // tanh' = 1 - tanh^2
+  return dout.map((row, i) => row.map((d, j) => d * (1 - out[i][j] ** 2))); // tanh' = 1 - tanh^2
 }
 
 export const ACTIVATION_LAYERS = {
