@@ -23,6 +23,7 @@ live: 4 activations x 13 biases rendered at build time, switched by the controls
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from booksite import launch_chromium  # noqa: E402  (tests/, put on the path above)
+from booksite import launch_chromium, offline_route, serve  # noqa: E402  (tests/, put on the path above)
 from livepage import ENGINE, engine_page, run_js  # noqa: E402
 from rounds import interleave, ratio_cells, spread, table  # noqa: E402  (bench/, this script's folder)
 
@@ -122,14 +123,17 @@ def bench_engine(page, cfg):
 # ---- 2. the widgets in a page ----
 
 
-def old_neuron_explorer():
-    """Chapter 2's neuron explorer as it was before the live neuron replaced it (commit dadf90b)."""
+def old_widgets():
+    """The precomputed widgets the live ones replaced, as the chapters had them (commit dadf90b):
+    chapter 2's neuron explorer (4 activations x 13 biases, w fixed at 1.5) and chapter 7's
+    descent (7 learning rates x 3 momenta, one start)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from bookkit.bookwidgets import precomputed
+    from bookkit.figures import bowl, draw_descent, loss_path
     from bookkit.style import PALETTE, use_course_style
 
     use_course_style()
@@ -149,7 +153,7 @@ def old_neuron_explorer():
         )
         return fig
 
-    return precomputed(
+    neuron = precomputed(
         render_neuron,
         {"activation": ["step", "sigmoid", "tanh", "relu"], "b": np.linspace(-3, 3, 13)},
         labels={"b": "bias b"},
@@ -157,6 +161,27 @@ def old_neuron_explorer():
         title=f"Neuron explorer: one input, weight w = {w_explorer}",
         alt=f"The output of a {{activation}} neuron a = {{activation}}({w_explorer} x + b), bias b = {{b}}",
     )
+    loss, grad = bowl(a=1.0, b=10.0)
+    w0 = np.array([-2.5, 2.0])
+
+    def render_descent(learning_rate, momentum):
+        path = loss_path(grad, w0, learning_rate, momentum, steps=40)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 3.2), width_ratios=[1, 1.3])
+        draw_descent(left, loss, path)
+        right.semilogy(np.arange(len(path)), loss(path), "-o", ms=3)
+        right.set(xlim=(0, 40), ylim=(1e-6, 1e6), xlabel="step", ylabel="loss")
+        return fig
+
+    descent = precomputed(
+        render_descent,
+        {"learning_rate": [0.01, 0.06, 0.1, 0.19, 0.21, 0.25, 0.35], "momentum": [0.0, 0.5, 0.9]},
+        labels={"learning_rate": "learning rate", "momentum": "momentum"},
+        start={"learning_rate": 0.1, "momentum": 0.0},
+        alt="Gradient descent on a narrow bowl, learning rate {learning_rate}, momentum {momentum}",
+        dpi=66,
+        title="Gradient descent on L = (w0² + 10 w1²) / 2",
+    )
+    return neuron, descent
 
 
 # In the page: the time from each keydown to the first animation frame after the widget changed
@@ -179,7 +204,9 @@ WATCH_KEYS_JS = """() => {
 
 # In the page: play the playground for P.ms milliseconds; animation-frame deltas and steps done.
 PLAY_JS = """([root, P]) => new Promise((resolve) => {
-  const play = [...root.querySelectorAll("button")].find((b) => b.textContent === "Play");
+  const button = (name) => [...root.querySelectorAll("button")].find((b) => b.textContent === name);
+  button("Reset").click();
+  const play = button("Play");
   const step0 = Number(root.dataset.step);
   const deltas = [];
   let last = null, t0 = null;
@@ -190,7 +217,7 @@ PLAY_JS = """([root, P]) => new Promise((resolve) => {
     last = t;
     if (t - t0 < P.ms) return requestAnimationFrame(tick);
     const steps = Number(root.dataset.step) - step0;
-    [...root.querySelectorAll("button")].find((b) => b.textContent === "Pause").click();
+    button("Pause").click();
     resolve({ deltas, steps, seconds: (t - t0) / 1000 });
   };
   requestAnimationFrame(tick);
@@ -213,6 +240,9 @@ def p95(values):
     return float(np.percentile(values, 95))
 
 
+ANYWIDGET = "anywidget's front end (vendor/anywidget/index.js)"
+
+
 def page_weights(widgets):
     """{name: (raw bytes, gzipped bytes)} of each widget's saved state and of the front-end files."""
     import gzip
@@ -225,7 +255,7 @@ def page_weights(widgets):
         text = json.dumps(dependency_state([widget], drop_defaults=False)).encode()
         sizes[f"{name}: saved state"] = (len(text), len(gzip.compress(text)))
     for name, path in {
-        "anywidget's front end (vendor/anywidget/index.js)": ROOT / "vendor" / "anywidget" / "index.js",
+        ANYWIDGET: ROOT / "vendor" / "anywidget" / "index.js",
         "engine.js (inside each live widget's state)": ENGINE,
     }.items():
         data = path.read_bytes()
@@ -233,43 +263,44 @@ def page_weights(widgets):
     return sizes
 
 
+def open_probe(browser, base, path, count, problems):
+    """A page of the probe site with ``count`` widgets rendered, key presses watched, offline."""
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    page.route("**/*", offline_route(base, problems))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.goto(base + path, wait_until="load")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.course-live, .course-widget').length >= n",
+        arg=count,
+        timeout=60_000,
+    )
+    page.wait_for_load_state("networkidle")
+    page.evaluate(WATCH_KEYS_JS)
+    return page
+
+
 def bench_widgets(browser, cfg):
     import tempfile
 
-    from booksite import offline_route, serve
     from test_live_widgets import probe_page  # the live widgets' tests write the same probe pages
 
-    from bookkit.live.widgets import Neuron, Playground
+    from bookkit.live.widgets import Descent, Neuron, Playground
 
-    widgets = {
-        "live playground": Playground(),
-        "live neuron": Neuron(),
-        "precomputed neuron explorer": old_neuron_explorer(),
-    }
-    weights = page_weights(widgets)
+    old_neuron, old_descent = old_widgets()
+    live_widgets = {"live playground": Playground(), "live neuron": Neuron(), "live descent": Descent()}
+    weights = page_weights(
+        {**live_widgets, "precomputed neuron": old_neuron, "precomputed descent": old_descent}
+    )
+    problems = []
     with tempfile.TemporaryDirectory() as tmp:
-        pages = {}
-        for name in ("live", "precomputed"):
+        for name, widgets in (("live", live_widgets.values()), ("precomputed", [old_neuron, old_descent])):
             (Path(tmp) / name).mkdir()
-        probe_page(Path(tmp) / "live", widgets["live playground"], widgets["live neuron"])
-        probe_page(Path(tmp) / "precomputed", widgets["precomputed neuron explorer"])
+            probe_page(Path(tmp) / name, *widgets)
         with serve(tmp) as base:
-            problems = []
-            for name, expected in (("live", 2), ("precomputed", 1)):
-                context = browser.new_context(viewport={"width": 1200, "height": 900})
-                page = context.new_page()
-                page.route("**/*", offline_route(base, problems))
-                page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-                page.goto(f"{base}{name}/index.html", wait_until="load")
-                selector = ".course-live" if name == "live" else ".course-widget"
-                page.wait_for_function(
-                    f"n => document.querySelectorAll('{selector}').length >= n", arg=expected, timeout=30_000
-                )
-                page.wait_for_load_state("networkidle")
-                page.evaluate(WATCH_KEYS_JS)
-                pages[name] = page
-            live, old = pages["live"], pages["precomputed"]
-            playground = live.locator(".course-live").nth(0)
+            live = open_probe(browser, base, "live/index.html", 3, problems)
+            old = open_probe(browser, base, "precomputed/index.html", 2, problems)
+            playground, neuron, descent = (live.locator(".course-live").nth(i) for i in range(3))
+            old_sliders = old.locator('.course-widget [role="slider"]')
             controls = {
                 "live playground: learning rate (a new run)": (
                     live,
@@ -279,8 +310,10 @@ def bench_widgets(browser, cfg):
                     live,
                     playground.get_by_role("button", name="Step", exact=True),
                 ),
-                "live neuron: weight w": (live, live.locator(".course-live").nth(1).get_by_label("weight w")),
-                "precomputed neuron explorer: bias b": (old, old.locator('[role="slider"]').first),
+                "live neuron: bias b": (live, neuron.get_by_label("bias b")),
+                "precomputed neuron: bias b": (old, old_sliders.nth(0)),
+                "live descent: learning rate": (live, descent.get_by_label("learning rate")),
+                "precomputed descent: learning rate": (old, old_sliders.nth(1)),
             }
             contenders = {
                 name: (lambda r, pc=pc: press_keys(*pc, cfg.presses)) for name, pc in controls.items()
@@ -290,8 +323,8 @@ def bench_widgets(browser, cfg):
                 PLAY_JS, [root, {"ms": cfg.play_ms}]
             )
             rounds = interleave(contenders, cfg.repeats, seed=cfg.order_seed, warmup=1)
-            if problems:
-                raise AssertionError("the probe pages went wrong:\n" + "\n".join(problems))
+    if problems:
+        raise AssertionError("the probe pages went wrong:\n" + "\n".join(problems))
     print(f"\n{rounds.describe()}, after 1 warm-up round; {cfg.presses} key presses per control per round\n")
     rows = []
     for name in controls:
@@ -313,6 +346,11 @@ def bench_widgets(browser, cfg):
     print("\npage weight")
     rows = [[name, f"{raw / 1000:.1f} KB", f"{gz / 1000:.1f} KB"] for name, (raw, gz) in weights.items()]
     print(table(["what the page carries", "raw", "gzipped"], rows))
+    raw, gz = (sum(weights[k][i] for k in ("live playground: saved state", ANYWIDGET)) for i in (0, 1))
+    print(
+        f"the live playground adds {raw / 1000:.1f} KB ({gz / 1000:.1f} KB gzipped) to its page: "
+        f"its saved state and {ANYWIDGET}"
+    )
     return rounds
 
 
@@ -327,6 +365,7 @@ def main():
     from playwright.sync_api import sync_playwright
 
     print(f"numpy {np.__version__}, Python {sys.version.split()[0]}; network {CONFIG}")
+    print("load average (1, 5, 15 min) at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     with sync_playwright() as p:
         browser = launch_chromium(p)
         print(f"Chromium {browser.version} (headless)", flush=True)
@@ -334,6 +373,7 @@ def main():
             bench_engine(page, cfg)
         bench_widgets(browser, cfg)
         browser.close()
+    print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
