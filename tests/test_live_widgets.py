@@ -12,7 +12,16 @@ import json
 import math
 
 import pytest
-from booksite import ROOT, launch_chromium, offline_route, serve
+from booksite import (
+    BOOK,
+    ROOT,
+    built_pages,
+    launch_chromium,
+    offline_route,
+    require_book,
+    serve,
+    widget_state,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -283,3 +292,197 @@ def test_with_reduced_motion_play_updates_in_steps_not_every_frame(probe):
     page.wait_for_timeout(1500)
     page.get_by_role("button", name="Pause").click()
     assert int(live_data(page)["step"]) % 10 == 0 and int(live_data(page)["step"]) <= 30
+
+
+# --- in the built book (`make book` first) ---------------------------------------------------
+
+
+def live_pages():
+    """Built pages holding live widgets, with how many (one anywidget model per widget)."""
+    pages = {}
+    for page in built_pages():
+        state = widget_state((BOOK / page).read_text(encoding="utf-8"))
+        count = sum(m["model_module"] == "anywidget" for m in state.values())
+        if count:
+            pages[page] = count
+    return pages
+
+
+LIVE_PAGES = live_pages() or {"(the book is not built, or has no live widget)": 0}
+EXPECTED = {  # the pages that must hold live widgets, and the widgets they hold
+    "chapters/02_neuron.html": 1,
+    "chapters/05_chain_rule.html": 1,
+    "chapters/07_gradient_descent.html": 1,
+    "chapters/playground.html": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def site():
+    require_book()
+    with serve(BOOK) as base:
+        yield base
+
+
+@pytest.fixture
+def book(browser, site):
+    """book(path, width=..., reduced_motion=...) -> a Watch on a built page; problems checked after."""
+    watches = []
+
+    def open_page(path, **kwargs):
+        watch = Watch(browser, site, **kwargs)
+        watches.append(watch)
+        watch.open(path, LIVE_PAGES[path])
+        watch.page.watch = watch
+        return watch.page
+
+    yield open_page
+    for watch in watches:
+        watch.context.close()
+    for watch in watches:
+        assert watch.problems == [], "\n".join(watch.problems)
+
+
+@pytest.mark.book
+def test_the_book_has_the_live_widgets_where_the_chapters_need_them():
+    require_book()
+    assert {p: LIVE_PAGES.get(p, 0) for p in EXPECTED} == EXPECTED
+    html = (BOOK / "chapters/playground.html").read_text(encoding="utf-8")
+    assert "_static/anywidget" not in html  # served through require.js, named in course-widgets.js
+    assert (BOOK / "_static/anywidget/index.js").is_file()
+    assert "anywidget/index" in (BOOK / "_static/course-widgets.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", sorted(LIVE_PAGES))
+def test_every_live_widget_renders_offline_with_no_error(book, path):
+    page = book(path)
+    widgets = page.locator(".course-live")
+    assert widgets.count() == LIVE_PAGES[path]
+    for n in range(widgets.count()):
+        assert status_text(page, n).strip(), f"{path}: widget {n} describes nothing"
+        assert widgets.nth(n).locator("canvas").count() >= 1
+
+
+@pytest.mark.book
+def test_the_neuron_in_chapter_2_redraws_as_its_weight_moves(book):
+    page = book("chapters/02_neuron.html")
+    before = live_data(page)
+    slider = page.locator(".course-live").get_by_label("weight w")
+    slider.focus()
+    page.keyboard.press("PageUp")  # a tenth of the range: w = 1.5 -> 2.3
+    after = live_data(page)
+    assert float(after["w"]) > float(before["w"])
+    assert after["outputAtOne"] != before["outputAtOne"]
+    assert f"weight {float(after['w']):g}" in status_text(page)
+
+
+@pytest.mark.book
+def test_the_chain_rule_in_chapter_5_follows_a_leaf(book):
+    page = book("chapters/05_chain_rule.html")
+    before = live_data(page)
+    page.locator(".course-live").get_by_label("x2", exact=True).fill("1")
+    after = live_data(page)
+    assert before["grad_w2"] == "0" and float(after["grad_w2"]) > 0.05  # x2 is w2's local derivative
+    assert after["o"] != before["o"] and "x2 = 1," in status_text(page)
+
+
+@pytest.mark.book
+def test_the_descent_in_chapter_7_diverges_at_a_large_learning_rate(book):
+    page = book("chapters/07_gradient_descent.html")
+    assert live_data(page)["diverged"] == "false"
+    page.locator(".course-live").get_by_label("learning rate").fill("0.3")
+    data = live_data(page)
+    assert data["diverged"] == "true" and float(data["lastLoss"]) > 1e3 * float(data["firstLoss"])
+    assert "diverges" in status_text(page)
+
+
+@pytest.mark.book
+def test_the_playground_learns_xor_and_reset_restores_it(book):
+    page = book("chapters/playground.html")
+    start = live_data(page)
+    assert start["dataset"] == "xor" and start["step"] == "0"
+    trained = train(page, 40)
+    assert trained["step"] == "40" and float(trained["trainLoss"]) < 0.8 * float(start["trainLoss"])
+    page.get_by_role("button", name="Reset").click()
+    assert live_data(page)["trainLoss"] == start["trainLoss"]
+
+
+CONTROLS = "input, select, button, [tabindex='0']"
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", sorted(LIVE_PAGES))
+def test_live_widgets_work_from_the_keyboard_alone(book, path):
+    """Tab reaches every control of each widget in order, each with a name; arrows move sliders."""
+    page = book(path)
+    for n in range(LIVE_PAGES[path]):
+        widget = page.locator(".course-live").nth(n)
+        controls = widget.locator(CONTROLS).evaluate_all(
+            "cs => cs.filter(c => c.getClientRects().length).map(c => c.id || c.textContent.trim())"
+        )
+        first = widget.locator(CONTROLS).first
+        first.focus()
+        reached = [
+            page.evaluate("() => document.activeElement.id || document.activeElement.textContent.trim()")
+        ]
+        for _ in controls[1:]:
+            page.keyboard.press("Tab")
+            reached.append(
+                page.evaluate("() => document.activeElement.id || document.activeElement.textContent.trim()")
+            )
+        assert reached == controls, f"{path}: Tab does not walk widget {n}'s controls in order"
+        names = widget.locator(CONTROLS).evaluate_all(
+            "cs => cs.filter(c => c.getClientRects().length).map(c => c.labels?.[0]?.textContent "
+            "|| c.getAttribute('aria-label') || c.textContent)"
+        )
+        assert all(name and name.strip() for name in names), f"{path}: a control without a name"
+        for slider in widget.locator("input[type=range]").all():
+            if not slider.is_visible():
+                continue
+            before = slider.input_value()
+            slider.focus()
+            page.keyboard.press(
+                "ArrowLeft" if float(before) >= float(slider.get_attribute("max")) else "ArrowRight"
+            )
+            assert slider.input_value() != before, f"{path}: the arrow keys do not move a slider"
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", sorted(LIVE_PAGES))
+def test_live_widgets_pass_axe_wcag_2_1_a_and_aa(book, path):
+    """axe-core on the whole page (as test_book_browser.py runs it); any violation inside a live
+    widget fails, whatever its impact."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = book(path)
+    options = {
+        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        "resultTypes": ["violations"],
+    }
+    assert page.watch.problems == []
+    violations = Axe().run(page, options=options).response["violations"]
+    # axe re-reads the theme's stylesheet and resolves its @import "../basic.css" against the
+    # site's root (a 404 of axe's own making, not the page's): what axe fetches is not checked.
+    page.watch.problems.clear()
+    inside = "t => { const e = document.querySelector(t); return !!(e && e.closest('.course-live')); }"
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {n['target']}"
+        for v in violations
+        for n in v["nodes"]
+        if len(n["target"]) == 1 and page.evaluate(inside, n["target"][0])
+    ]
+    assert not found, f"{path}: " + "\n".join(found)
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", sorted(LIVE_PAGES))
+def test_live_widgets_fit_a_390_px_screen(book, path):
+    page = book(path, width=390)
+    sizes = page.locator(".course-live").evaluate_all(
+        "ws => ws.map(w => [w.scrollWidth, w.clientWidth, w.getBoundingClientRect().right, "
+        "Math.max(...[...w.querySelectorAll('canvas')].map(c => c.getBoundingClientRect().right))])"
+    )
+    for n, (scroll, client, right, canvas_right) in enumerate(sizes):
+        assert scroll <= client, f"{path}: widget {n} overflows sideways ({scroll} > {client} px)"
+        assert right <= 390 and canvas_right <= right, f"{path}: widget {n} is wider than the screen"
