@@ -16,6 +16,8 @@ live: 4 activations x 13 biases rendered at build time, switched by the controls
   per second while it draws, and the frame time (requestAnimationFrame deltas), median and p95;
 - key-down to the new view: from the keydown event to the first animation frame after the widget
   changed what it shows (a MutationObserver on everything but the controls), p95 per round;
+- where the main thread's time goes while the playground plays (Chromium's sampling profiler):
+  the engine's functions, the widget's other JavaScript, the browser's own work;
 - the page weight each widget adds: its saved state (for a live widget: its module, engine.js
   included, and its stylesheet) and the front-end files it needs, raw and gzipped.
 
@@ -224,6 +226,48 @@ PLAY_JS = """([root, P]) => new Promise((resolve) => {
 })"""
 
 
+def engine_functions():
+    """The names of the functions and methods engine.js defines (to find them in a profile)."""
+    import re
+
+    text = ENGINE.read_text(encoding="utf-8")
+    names = set(re.findall(r"^(?:export )?function\*? ?(\w+)", text, re.M))
+    names |= set(re.findall(r"^  (\w+)\([^)]*\) \{", text, re.M))  # class methods
+    return names - {"constructor"}
+
+
+def profile_play(page, root, ms):
+    """Where the main thread's time goes while the playground plays (Chromium's sampling profiler):
+    {share: fraction of the samples} for the engine's functions (anywhere on the stack), the
+    widget's other JavaScript, the browser's own work outside JavaScript ("(program)": rendering
+    the page, painting the canvases), garbage collection and idle time."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+    cdp.send("Profiler.start")
+    page.evaluate(PLAY_JS, [root, {"ms": ms}])
+    profile = cdp.send("Profiler.stop")["profile"]
+    cdp.detach()
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", [])}
+    engine, shares = engine_functions(), {}
+    for sample, dt in zip(profile["samples"], profile["timeDeltas"]):
+        stack, node = [], sample
+        while node is not None:
+            stack.append(nodes[node]["callFrame"]["functionName"])
+            node = parent.get(node)
+        top = stack[0]
+        if any(name in engine for name in stack):
+            kind = "engine.js"
+        elif top in ("(program)", "(garbage collector)", "(idle)"):
+            kind = {"(program)": "the browser's own work outside JavaScript"}.get(top, top.strip("()"))
+        else:
+            kind = "the widget's other JavaScript"
+        shares[kind] = shares.get(kind, 0) + dt
+    total = sum(shares.values())
+    return {k: v / total for k, v in sorted(shares.items(), key=lambda kv: -kv[1])}
+
+
 def press_keys(page, control, presses):
     """Focus ``control`` and press ArrowRight / ArrowLeft in turn ``presses`` times (Enter on a
     button); -> the key-down-to-new-view times, milliseconds."""
@@ -323,6 +367,7 @@ def bench_widgets(browser, cfg):
                 PLAY_JS, [root, {"ms": cfg.play_ms}]
             )
             rounds = interleave(contenders, cfg.repeats, seed=cfg.order_seed, warmup=1)
+            shares = profile_play(live, root, cfg.play_ms)
     if problems:
         raise AssertionError("the probe pages went wrong:\n" + "\n".join(problems))
     print(f"\n{rounds.describe()}, after 1 warm-up round; {cfg.presses} key presses per control per round\n")
@@ -343,6 +388,11 @@ def bench_widgets(browser, cfg):
         rows.append([label, f"{s.median:.1f}", f"{s.q1:.1f}-{s.q3:.1f}", f"{s.lo:.1f}-{s.hi:.1f}"])
     print(f"\nthe playground playing, {cfg.play_ms / 1000:g} s per round")
     print(table(["playground (2-8-8-2, 200 + 100 points, batch 20)", "median", "IQR", "min-max"], rows))
+    print(
+        f"where the main thread's time went in one more play of {cfg.play_ms / 1000:g} s (sampling profiler):"
+    )
+    for kind, share in shares.items():
+        print(f"  {share:6.1%}  {kind}")
     print("\npage weight")
     rows = [[name, f"{raw / 1000:.1f} KB", f"{gz / 1000:.1f} KB"] for name, (raw, gz) in weights.items()]
     print(table(["what the page carries", "raw", "gzipped"], rows))
