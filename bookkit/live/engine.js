@@ -25,7 +25,7 @@
 //     .loss(X, y) -> [loss, grads] (softmax cross-entropy)   .predict(X) -> classes
 //   init_params(sizes, seed = 0, activation = "relu") -> params
 //                                                     - bookkit.live.rng.init_params (the scaling of
-//                                                       nanoprop.network.init_params, our generator)
+//                                                       nanoprop.network.init_params, Rng below)
 //   sgd(w, dw, learning_rate) -> next_w               - nanoprop.optim.sgd
 //   sgd_momentum(w, dw, v, learning_rate, momentum) -> [next_w, next_v]
 //                                                     - nanoprop.optim.sgd_momentum
@@ -38,7 +38,18 @@
 //     .next_uint32()  .uniform()  .normal()  .permutation(n)
 //   make_dataset(name, n, seed, noise) -> [X, y]     - bookkit.live.rng.make_dataset
 //     name: "xor", "moons", "circles" or "spiral"; X: n rows of 2 numbers; y: n labels (0, 1, 2)
+//   new Trainer(config)                               - the loop nanoprop_code writes (nanoprop.train's)
+//     .step() -> loss (one mini-batch: forward, loss, backward, L2, sgd_momentum)
+//     .evaluate(X = its data, y) -> loss   .model (an MLP)   .X .y   .steps .epochs   .config
+//     config: TRAINER_DEFAULTS overridden by any of dataset, n, data_seed, noise, sizes, activation,
+//     seed (weights and batch order), loss ("softmax", or "mse": one output, mse_targets(y) = -1/+1),
+//     learning_rate, momentum, batch_size, lam (L2)
+//   nanoprop_code(config, steps) -> text              the Python that repeats `steps` Trainer steps
+//   cos_sin(theta) -> [cos, sin], log(x)              + - * / only (the generator's, see below)
 //   matmul(A, B), transpose(A), zeros(rows, cols)     small helpers the layers use
+//
+// Every name is a top-level declaration, so a widget whose module is this text followed by its own
+// code (bookkit/live/widgets.py joins them) can call them directly.
 //
 // The random numbers are not numpy's: numpy's generator (PCG64) is not sensible to rebuild here.
 // Rng is mulberry32 (a 32-bit generator, public domain), and bookkit/live/rng.py is the same
