@@ -14,6 +14,7 @@ side with the precomputed widget the live neuron replaced (chapter 2's explorer 
 live: 4 activations x 13 biases rendered at build time, switched by the controls):
 - the playground playing (2-8-8-2, tanh, 200 + 100 points, batch 20, its defaults): training steps
   per second while it draws, and the frame time (requestAnimationFrame deltas), median and p95;
+  beside it, an empty page's animation frames: what the browser manages with nothing to draw;
 - key-down to the new view: from the keydown event to the first animation frame after the widget
   changed what it shows (a MutationObserver on everything but the controls), p95 per round;
 - where the main thread's time goes while the playground plays (Chromium's sampling profiler):
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from booksite import launch_chromium, offline_route, serve  # noqa: E402  (tests/, put on the path above)
-from livepage import ENGINE, engine_page, run_js  # noqa: E402
+from livepage import ENGINE, PAGE, engine_page, run_js  # noqa: E402
 from rounds import interleave, ratio_cells, spread, table  # noqa: E402  (bench/, this script's folder)
 
 import nanoprop  # noqa: E402
@@ -268,6 +269,21 @@ def profile_play(page, root, ms):
     return {k: v / total for k, v in sorted(shares.items(), key=lambda kv: -kv[1])}
 
 
+# In the page: P.ms milliseconds of animation frames with nothing to draw (the machine's ceiling).
+FRAMES_JS = """(P) => new Promise((resolve) => {
+  const deltas = [];
+  let last = null, t0 = null;
+  const tick = (t) => {
+    if (last !== null) deltas.push(t - last);
+    else t0 = t;
+    last = t;
+    if (t - t0 < P.ms) return requestAnimationFrame(tick);
+    resolve({ deltas, steps: 0, seconds: (t - t0) / 1000 });
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
 def press_keys(page, control, presses):
     """Focus ``control`` and press ArrowRight / ArrowLeft in turn ``presses`` times (Enter on a
     button); -> the key-down-to-new-view times, milliseconds."""
@@ -340,9 +356,11 @@ def bench_widgets(browser, cfg):
         for name, widgets in (("live", live_widgets.values()), ("precomputed", [old_neuron, old_descent])):
             (Path(tmp) / name).mkdir()
             probe_page(Path(tmp) / name, *widgets)
+        (Path(tmp) / "empty.html").write_text(PAGE, encoding="utf-8")
         with serve(tmp) as base:
             live = open_probe(browser, base, "live/index.html", 3, problems)
             old = open_probe(browser, base, "precomputed/index.html", 2, problems)
+            empty = open_probe(browser, base, "empty.html", 0, problems)
             playground, neuron, descent = (live.locator(".course-live").nth(i) for i in range(3))
             old_sliders = old.locator('.course-widget [role="slider"]')
             controls = {
@@ -366,6 +384,7 @@ def bench_widgets(browser, cfg):
             contenders["live playground: Play"] = lambda r: live.evaluate(
                 PLAY_JS, [root, {"ms": cfg.play_ms}]
             )
+            contenders["an empty page"] = lambda r: empty.evaluate(FRAMES_JS, {"ms": cfg.play_ms})
             rounds = interleave(contenders, cfg.repeats, seed=cfg.order_seed, warmup=1)
             shares = profile_play(live, root, cfg.play_ms)
     if problems:
@@ -376,18 +395,26 @@ def bench_widgets(browser, cfg):
         s = spread([p95(v) for v in rounds.values[name]])
         rows.append([name, f"{s.median:.1f}", f"{s.q1:.1f}-{s.q3:.1f}", f"{s.lo:.1f}-{s.hi:.1f}"])
     print(table(["key-down to new view, p95 of a round (ms)", "median", "IQR", "min-max"], rows))
-    plays = rounds.values["live playground: Play"]
     rows = []
-    for label, values in (
-        ("steps per second while drawing", [p["steps"] / p["seconds"] for p in plays]),
-        ("frames per second", [len(p["deltas"]) / p["seconds"] for p in plays]),
-        ("frame time, median (ms)", [float(np.median(p["deltas"])) for p in plays]),
-        ("frame time, p95 (ms)", [p95(p["deltas"]) for p in plays]),
-    ):
-        s = spread(values)
-        rows.append([label, f"{s.median:.1f}", f"{s.q1:.1f}-{s.q3:.1f}", f"{s.lo:.1f}-{s.hi:.1f}"])
-    print(f"\nthe playground playing, {cfg.play_ms / 1000:g} s per round")
-    print(table(["playground (2-8-8-2, 200 + 100 points, batch 20)", "median", "IQR", "min-max"], rows))
+    for name, label in (("live playground: Play", "playground"), ("an empty page", "empty page")):
+        plays = rounds.values[name]
+        for what, values in (
+            ("steps per second while drawing", [p["steps"] / p["seconds"] for p in plays]),
+            ("frames per second", [len(p["deltas"]) / p["seconds"] for p in plays]),
+            ("frame time, median (ms)", [float(np.median(p["deltas"])) for p in plays]),
+            ("frame time, p95 (ms)", [p95(p["deltas"]) for p in plays]),
+        ):
+            if name == "an empty page" and what.startswith("steps"):
+                continue
+            s = spread(values)
+            rows.append(
+                [f"{label}: {what}", f"{s.median:.1f}", f"{s.q1:.1f}-{s.q3:.1f}", f"{s.lo:.1f}-{s.hi:.1f}"]
+            )
+    print(
+        f"\nthe playground (2-8-8-2, 200 + 100 points, batch 20) playing, {cfg.play_ms / 1000:g} s a round,"
+    )
+    print("and an empty page's animation frames for as long (what the machine allows)")
+    print(table(["animation frames", "median", "IQR", "min-max"], rows))
     print(
         f"where the main thread's time went in one more play of {cfg.play_ms / 1000:g} s (sampling profiler):"
     )
