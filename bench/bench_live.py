@@ -13,7 +13,9 @@ saved widget state, require.js, the widget manager, anywidget's front end from v
 side with the precomputed widget the live neuron replaced (chapter 2's explorer before it went
 live: 4 activations x 13 biases rendered at build time, switched by the controls):
 - the playground playing (2-8-8-2, tanh, 200 + 100 points, batch 20, its defaults): training steps
-  per second while it draws, and the frame time (requestAnimationFrame deltas), median and p95;
+  per second while it draws, the frame time (requestAnimationFrame deltas) and the widget's work
+  per frame (its own animation-frame callback: two training steps, the losses, the drawing),
+  median and p95;
   beside it, an empty page's animation frames: what the browser manages with nothing to draw;
 - key-down to the new view: from the keydown event to the first animation frame after the widget
   changed what it shows (a MutationObserver on everything but the controls), p95 per round;
@@ -209,21 +211,28 @@ WATCH_KEYS_JS = """() => {
 PLAY_JS = """([root, P]) => new Promise((resolve) => {
   const button = (name) => [...root.querySelectorAll("button")].find((b) => b.textContent === name);
   button("Reset").click();
-  const play = button("Play");
   const step0 = Number(root.dataset.step);
+  // the widget's own animation-frame callbacks, timed: its work per frame
+  const original = window.requestAnimationFrame, raf = original.bind(window), work = [];
+  window.requestAnimationFrame = (callback) => raf((t) => {
+    const start = performance.now();
+    callback(t);
+    work.push(performance.now() - start);
+  });
   const deltas = [];
   let last = null, t0 = null;
-  play.click();
+  button("Play").click();
   const tick = (t) => {
     if (last !== null) deltas.push(t - last);
     else t0 = t;
     last = t;
-    if (t - t0 < P.ms) return requestAnimationFrame(tick);
+    if (t - t0 < P.ms) return raf(tick);
     const steps = Number(root.dataset.step) - step0;
     button("Pause").click();
-    resolve({ deltas, steps, seconds: (t - t0) / 1000 });
+    window.requestAnimationFrame = original;
+    resolve({ deltas, work, steps, seconds: (t - t0) / 1000 });
   };
-  requestAnimationFrame(tick);
+  raf(tick);
 })"""
 
 
@@ -240,8 +249,8 @@ def engine_functions():
 def profile_play(page, root, ms):
     """Where the main thread's time goes while the playground plays (Chromium's sampling profiler):
     {share: fraction of the samples} for the engine's functions (anywhere on the stack), the
-    widget's other JavaScript, the browser's own work outside JavaScript ("(program)": rendering
-    the page, painting the canvases), garbage collection and idle time."""
+    widget's other JavaScript, the browser's own work outside JavaScript ("(program)": rendering,
+    and on a busy machine time the page waits for a core), garbage collection and idle time."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Profiler.enable")
     cdp.send("Profiler.setSamplingInterval", {"interval": 200})
@@ -278,7 +287,7 @@ FRAMES_JS = """(P) => new Promise((resolve) => {
     else t0 = t;
     last = t;
     if (t - t0 < P.ms) return requestAnimationFrame(tick);
-    resolve({ deltas, steps: 0, seconds: (t - t0) / 1000 });
+    resolve({ deltas, work: [], steps: 0, seconds: (t - t0) / 1000 });
   };
   requestAnimationFrame(tick);
 })"""
@@ -403,8 +412,10 @@ def bench_widgets(browser, cfg):
             ("frames per second", [len(p["deltas"]) / p["seconds"] for p in plays]),
             ("frame time, median (ms)", [float(np.median(p["deltas"])) for p in plays]),
             ("frame time, p95 (ms)", [p95(p["deltas"]) for p in plays]),
+            ("its work per frame, median (ms)", [float(np.median(p["work"] or [0])) for p in plays]),
+            ("its work per frame, p95 (ms)", [p95(p["work"] or [0]) for p in plays]),
         ):
-            if name == "an empty page" and what.startswith("steps"):
+            if name == "an empty page" and what.startswith(("steps", "its work")):
                 continue
             s = spread(values)
             rows.append(
