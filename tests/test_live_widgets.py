@@ -169,21 +169,26 @@ def test_the_neuron_follows_its_weight_slider_and_matches_nanoprop(probe):
     import nanoprop as npp
     from bookkit.live.widgets import Neuron
 
-    page = probe(Neuron(activation="sigmoid", w=1.5, b=0.0)).page
-    before = live_data(page)
-    assert float(before["outputAtOne"]) == pytest.approx(npp.neuron(np.array([1.0]), np.array([1.5]), 0.0))
+    def expected(w, b, activation):
+        """nanoprop's neuron at the inputs the widget reports: x = -4, 1, 4."""
+        return npp.neuron(np.array([[-4.0], [1.0], [4.0]]), np.array([w]), b, activation)
+
+    def shown():
+        return [float(v) for v in live_data(page)["outputs"].split(",")]
+
+    page = probe(Neuron(activation="sigmoid", w=1.5, b=0.5)).page
+    assert shown() == pytest.approx(expected(1.5, 0.5, "sigmoid"), rel=1e-12)
     weight = page.get_by_label("weight w")
     weight.focus()
     for _ in range(50):
         page.keyboard.press("ArrowRight")  # 0.01 a press: w = 2.0
-    after = live_data(page)
-    assert float(after["w"]) == pytest.approx(2.0)
-    assert float(after["outputAtOne"]) == pytest.approx(npp.neuron(np.array([1.0]), np.array([2.0]), 0.0))
+    assert float(live_data(page)["w"]) == pytest.approx(2.0)
+    assert shown() == pytest.approx(expected(2.0, 0.5, "sigmoid"), rel=1e-12)
+    assert float(live_data(page)["threshold"]) == pytest.approx(-0.25)
     assert "weight 2 " in status_text(page)
     for act in ("step", "tanh", "relu"):
         page.get_by_label("activation f").select_option(act)
-        shown = float(live_data(page)["outputAtOne"])
-        assert shown == pytest.approx(npp.neuron(np.array([1.0]), np.array([2.0]), 0.0, act)), act
+        assert shown() == pytest.approx(expected(2.0, 0.5, act), rel=1e-12, abs=1e-15), act
 
 
 def test_the_chain_rule_view_recomputes_when_a_leaf_moves_and_agrees_with_value_backward(probe):

@@ -94,7 +94,10 @@ function render({ model, el }) {
     status.textContent =
       `${act} neuron with weight ${ui.num(wv)} and bias ${ui.num(bv)}. ${where}. ` +
       `Output ${ui.num(left)} at x = -4, ${ui.num(at_one)} at x = 1, ${ui.num(right)} at x = 4.`;
-    Object.assign(root.dataset, { w: wv, b: bv, activation: act, outputAtOne: at_one, threshold: threshold ?? "" });
+    Object.assign(root.dataset, {
+      w: wv, b: bv, activation: act, outputAtOne: at_one, outputs: [left, at_one, right].join(","),
+      threshold: threshold ?? "",
+    });
     activation.value = act;
   }
 
