@@ -16,7 +16,8 @@ live: 4 activations x 13 biases rendered at build time, switched by the controls
   per second while it draws, the frame time (requestAnimationFrame deltas) and the widget's work
   per frame (its own animation-frame callback: two training steps, the losses, the drawing),
   median and p95;
-  beside it, an empty page's animation frames: what the browser manages with nothing to draw;
+  beside it, an empty page's animation frames: what the browser manages with nothing to draw, and
+  when the book is built (`make book`), the same on the playground's own page of the book;
 - key-down to the new view: from the keydown event to the first animation frame after the widget
   changed what it shows (a MutationObserver on everything but the controls), p95 per round;
 - where the main thread's time goes while the playground plays (Chromium's sampling profiler):
@@ -28,6 +29,9 @@ live: 4 activations x 13 biases rendered at build time, switched by the controls
 """
 
 import argparse
+import contextlib
+import gzip
+import json
 import os
 import sys
 import time
@@ -39,13 +43,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from booksite import launch_chromium, offline_route, serve  # noqa: E402  (tests/, put on the path above)
+from booksite import BOOK, launch_chromium, offline_route, serve  # noqa: E402  (tests/, put on the path above)
 from livepage import ENGINE, PAGE, engine_page, run_js  # noqa: E402
 from rounds import interleave, ratio_cells, spread, table  # noqa: E402  (bench/, this script's folder)
 
 import nanoprop  # noqa: E402
 from bookkit.live import rng as live_rng  # noqa: E402
 
+BOOK_PLAYGROUND = BOOK / "chapters" / "playground.html"
 CONFIG = {"dataset": "moons", "n": 200, "sizes": [2, 8, 8, 1], "activation": "tanh", "loss": "mse"}
 
 ENGINE_JS = """(E, P) => {
@@ -314,8 +319,6 @@ ANYWIDGET = "anywidget's front end (vendor/anywidget/index.js)"
 
 def page_weights(widgets):
     """{name: (raw bytes, gzipped bytes)} of each widget's saved state and of the front-end files."""
-    import gzip
-    import json
 
     from ipywidgets.embed import dependency_state
 
@@ -360,13 +363,19 @@ def bench_widgets(browser, cfg):
     weights = page_weights(
         {**live_widgets, "precomputed neuron": old_neuron, "precomputed descent": old_descent}
     )
+    if BOOK_PLAYGROUND.is_file():
+        data = BOOK_PLAYGROUND.read_bytes()
+        weights["the built book's chapters/playground.html (the page, its widget state included)"] = (
+            len(data),
+            len(gzip.compress(data)),
+        )
     problems = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, widgets in (("live", live_widgets.values()), ("precomputed", [old_neuron, old_descent])):
             (Path(tmp) / name).mkdir()
             probe_page(Path(tmp) / name, *widgets)
         (Path(tmp) / "empty.html").write_text(PAGE, encoding="utf-8")
-        with serve(tmp) as base:
+        with serve(tmp) as base, contextlib.ExitStack() as stack:
             live = open_probe(browser, base, "live/index.html", 3, problems)
             old = open_probe(browser, base, "precomputed/index.html", 2, problems)
             empty = open_probe(browser, base, "empty.html", 0, problems)
@@ -394,6 +403,14 @@ def bench_widgets(browser, cfg):
                 PLAY_JS, [root, {"ms": cfg.play_ms}]
             )
             contenders["an empty page"] = lambda r: empty.evaluate(FRAMES_JS, {"ms": cfg.play_ms})
+            if BOOK_PLAYGROUND.is_file():  # the playground's page in the built book, when there is one
+                book_base = stack.enter_context(serve(BOOK))
+                book = open_probe(browser, book_base, "chapters/playground.html", 1, problems)
+                has_play = book.get_by_role("button", name="Play", exact=True)
+                book_root = book.locator(".course-live", has=has_play).first.element_handle()
+                contenders["the book's playground page"] = lambda r: book.evaluate(
+                    PLAY_JS, [book_root, {"ms": cfg.play_ms}]
+                )
             rounds = interleave(contenders, cfg.repeats, seed=cfg.order_seed, warmup=1)
             shares = profile_play(live, root, cfg.play_ms)
     if problems:
@@ -405,7 +422,13 @@ def bench_widgets(browser, cfg):
         rows.append([name, f"{s.median:.1f}", f"{s.q1:.1f}-{s.q3:.1f}", f"{s.lo:.1f}-{s.hi:.1f}"])
     print(table(["key-down to new view, p95 of a round (ms)", "median", "IQR", "min-max"], rows))
     rows = []
-    for name, label in (("live playground: Play", "playground"), ("an empty page", "empty page")):
+    for name, label in (
+        ("live playground: Play", "playground"),
+        ("the book's playground page", "in the built book"),
+        ("an empty page", "empty page"),
+    ):
+        if name not in rounds.values:
+            continue
         plays = rounds.values[name]
         for what, values in (
             ("steps per second while drawing", [p["steps"] / p["seconds"] for p in plays]),
