@@ -23,6 +23,13 @@ from bookkit.live import rng as live_rng
 
 RTOL = 1e-9
 
+
+def browser_test(test):
+    """A test that drives Chromium: marked `browser`, and run on the xdist worker of the other
+    browser tests (one Chromium at a time on a 2-core machine)."""
+    return pytest.mark.xdist_group("browser")(pytest.mark.browser(test))
+
+
 # Each result is computed inside try/catch so that one broken function (a seeded bug that makes
 # shapes disagree) is reported as a mismatch of its own instead of stopping the rest.
 JS_HELPERS = """
@@ -434,7 +441,7 @@ def all_mismatches(page, name, maths):
     return found + f, max(worst, w)
 
 
-@pytest.mark.browser
+@browser_test
 def test_engine_computes_what_nanoprop_computes(page, maths):
     inputs, expected = maths
     found, worst = mismatches(run_js(page, "engine", MATHS_JS, inputs), expected)
@@ -444,13 +451,13 @@ def test_engine_computes_what_nanoprop_computes(page, maths):
     assert {f"{n}_train" for n in ("relu_ce", "tanh_mse", "sigmoid_ce")} <= set(expected)
 
 
-@pytest.mark.browser
+@browser_test
 def test_random_numbers_data_sets_and_weights_are_rng_py_bit_for_bit(page):
     differences = bit_differences(run_js(page, "engine", RNG_JS, RNG_INPUTS), reference_rng())
     assert not differences, "\n".join(differences[:20])
 
 
-@pytest.mark.browser
+@browser_test
 def test_nanoprop_code_repeats_the_trainer_run(page):
     found, worst = trainer_mismatches(
         run_js(page, "engine", TRAINER_JS, {"configs": TRAINER_CONFIGS, "steps": TRAINER_STEPS})
@@ -459,7 +466,7 @@ def test_nanoprop_code_repeats_the_trainer_run(page):
     print(f"largest relative error, Trainer vs nanoprop_code: {worst:.2e}")
 
 
-@pytest.mark.browser
+@browser_test
 @pytest.mark.parametrize("what, old, new", MUTANTS, ids=[m[0] for m in MUTANTS])
 def test_each_seeded_bug_fails_the_comparison(page, maths, what, old, new):
     name = f"mutant{[m[0] for m in MUTANTS].index(what)}"
@@ -467,7 +474,7 @@ def test_each_seeded_bug_fails_the_comparison(page, maths, what, old, new):
     assert found, f"the seeded bug '{what}' went unnoticed"
 
 
-@pytest.mark.browser
+@browser_test
 def test_engine_works_inlined_as_text(page):
     """No top-level import, so the text runs as a module of its own (an anywidget _esm, a blob URL)."""
     text = ENGINE.read_text(encoding="utf-8")
