@@ -10,7 +10,8 @@
 const CLASS_COLORS = [PALETTE.blue, PALETTE.orange, PALETTE.green];
 const FAST_STEPS_PER_FRAME = 2; // about 120 steps a second at 60 frames a second
 const CALM_STEPS = 10; // with reduced motion, Play updates once a second, this many steps at a time
-const GRID = 48; // the decision boundary is computed on GRID x GRID points
+const GRID = 32; // the decision boundary is computed on GRID x GRID points (then smoothed)
+const BOARD_EVERY = 3; // while playing, the decision regions are recomputed every third frame
 
 function rgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
@@ -36,13 +37,9 @@ function new_run(s) {
   return run;
 }
 
+// The losses on the whole training and validation sets, once per drawn frame: [step, train, val]
 function record(run) {
-  run.history.push([run.trainer.evaluate(), run.trainer.evaluate(run.X_val, run.y_val)]);
-}
-
-function train_step(run) {
-  run.trainer.step();
-  record(run);
+  run.history.push([run.trainer.steps, run.trainer.evaluate(), run.trainer.evaluate(run.X_val, run.y_val)]);
 }
 
 function accuracy(run, X, y) {
@@ -199,16 +196,16 @@ function render({ model, el }) {
 
   function draw_curves() {
     ui.clear(curves);
-    const top = Math.max(0.1, ...run.history.map(([t, v]) => Math.max(t, v)).filter(Number.isFinite));
+    const top = Math.max(0.1, ...run.history.map(([, t, v]) => Math.max(t, v)).filter(Number.isFinite));
     const last = Math.max(run.trainer.steps, 50);
     const cx = ui.scale(0, last, 48, 312), cy = ui.scale(0, top, B - 32, 26);
     ui.axes(curves, cx, cy, { xlabel: "step", ylabel: "loss", xticks: [0, Math.round(last / 2), last],
       yticks: [0, +(top / 2).toPrecision(2), +top.toPrecision(2)] });
     const thin = Math.max(1, Math.floor(run.history.length / 400));
-    const pts = (k) => run.history.filter((_, i) => i % thin === 0 || i === run.history.length - 1)
-      .map((h, i, arr) => [cx(i === arr.length - 1 ? run.history.length - 1 : i * thin), cy(Math.min(top, h[k]))]);
-    ui.line(curves, pts(0), PALETTE.blue, 2);
-    ui.line(curves, pts(1), PALETTE.vermillion, 2, [6, 4]);
+    const shown = run.history.filter((_, i) => i % thin === 0 || i === run.history.length - 1);
+    const pts = (k) => shown.map((h) => [cx(h[0]), cy(Math.min(top, h[k]))]);
+    ui.line(curves, pts(1), PALETTE.blue, 2);
+    ui.line(curves, pts(2), PALETTE.vermillion, 2, [6, 4]);
     curves.font = "12px sans-serif";
     curves.textBaseline = "middle";
     curves.textAlign = "left";
@@ -256,7 +253,7 @@ function render({ model, el }) {
 
   // Everything the picture shows, in words (spoken at most every 2 s while it plays).
   function describe(force) {
-    const [train, val] = run.history[run.history.length - 1];
+    const [, train, val] = run.history[run.history.length - 1];
     Object.assign(root.dataset, {
       step: run.trainer.steps, epoch: run.trainer.epochs, trainLoss: train, valLoss: val, sizes: run.net.sizes.join("-"),
       dataset: run.s.dataset, playing,
@@ -274,8 +271,10 @@ function render({ model, el }) {
       (playing ? " Training." : "");
   }
 
+  let frames = 0;
   function draw(force) {
-    draw_board();
+    frames += 1;
+    if (!playing || frames % BOARD_EVERY === 0) draw_board();
     draw_curves();
     draw_graph();
     describe(force);
@@ -284,7 +283,8 @@ function render({ model, el }) {
   }
 
   function advance(n) {
-    for (let i = 0; i < n; i++) train_step(run);
+    for (let i = 0; i < n; i++) run.trainer.step();
+    record(run);
     draw(!playing);
   }
 

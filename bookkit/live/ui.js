@@ -12,7 +12,9 @@ const ui = {
   // The widget's root: <div class="course-live"> with a heading and a live description.
   // status: a paragraph with aria-live="polite", what the widget shows now in words.
   root(el, title) {
-    const root = ui.make("div", { class: "course-live" });
+    // In JupyterLab, keys pressed inside the widget are the widget's (the arrow keys move a
+    // slider), not the notebook's shortcuts.
+    const root = ui.make("div", { class: "course-live", "data-lm-suppress-shortcuts": "true" });
     root.append(ui.make("p", { class: "course-live-title", text: title }));
     el.append(root);
     return root;
