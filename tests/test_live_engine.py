@@ -83,6 +83,8 @@ MATHS_JS = (
   out.softmax = attempt(() => E.softmax(P.logits));
   out.softmax_cross_entropy = attempt(() => E.softmax_cross_entropy(P.logits, P.labels));
   out.l2_penalty = attempt(() => E.l2_penalty(P.nets[0].params, 0.05));
+  out.sgd = attempt(() => E.sgd(P.W, P.dW, 0.1));
+  out.sgd_momentum_vector = attempt(() => E.sgd_momentum(P.b, P.db, P.vb, 0.1, 0.9));
   for (const net of P.nets) {
     const model = new E.MLP(net.sizes, net.activation);
     model.params = net.params;
@@ -135,6 +137,10 @@ def reference_maths():
     expected["mse_1d"] = list(nanoprop.mse_loss(pred_1d, target_1d))
     expected["softmax"] = nanoprop.softmax(logits)
     expected["softmax_cross_entropy"] = list(nanoprop.softmax_cross_entropy(logits, labels))
+    dW, db, vb = g.standard_normal(W.shape), g.standard_normal(b.shape), g.standard_normal(b.shape)
+    inputs.update(dW=dW, db=db, vb=vb)
+    expected["sgd"] = nanoprop.sgd(W, dW, 0.1)
+    expected["sgd_momentum_vector"] = list(nanoprop.sgd_momentum(b, db, vb, 0.1, 0.9))
 
     # (name, sizes, activation, loss, L2, batch size, examples): the last batch of an epoch is smaller
     nets = [
