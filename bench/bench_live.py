@@ -180,6 +180,9 @@ def old_widgets():
         draw_descent(left, loss, path)
         right.semilogy(np.arange(len(path)), loss(path), "-o", ms=3)
         right.set(xlim=(0, 40), ylim=(1e-6, 1e6), xlabel="step", ylabel="loss")
+        losses = loss(path)
+        verdict = "diverges" if losses[-1] > losses[0] else f"loss {losses[-1]:.1e} after 40 steps"
+        right.set_title(verdict, fontsize=10)
         return fig
 
     descent = precomputed(
