@@ -241,6 +241,11 @@ def test_descent_converges_at_a_small_rate_and_diverges_above_two_over_b_from_th
     page.keyboard.press("Enter")
     assert live_data(page)["start"] == "-2.4,1.9"
     assert "Start (-2.4, 1.9)" in status_text(page)
+    # a click at w = (0, 0) (drawing units 174, 149 of the 320 x 320 picture) starts at the minimum
+    box = page.locator("[role=application]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 174 / 320, box["y"] + box["height"] * 149 / 320)
+    start = [float(v) for v in live_data(page)["start"].split(",")]
+    assert start == pytest.approx([0.0, 0.0], abs=0.03) and float(live_data(page)["firstLoss"]) < 0.01
 
 
 def train(page, steps):
