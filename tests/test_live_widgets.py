@@ -496,3 +496,63 @@ def test_live_widgets_fit_a_390_px_screen(book, path):
     for n, (scroll, client, right, canvas_right) in enumerate(sizes):
         assert scroll <= client, f"{path}: widget {n} overflows sideways ({scroll} > {client} px)"
         assert right <= 390 and canvas_right <= right, f"{path}: widget {n} is wider than the screen"
+
+
+# --- in JupyterLab: the same widget, live through anywidget's extension -------------------------
+
+
+@pytest.mark.slow
+def test_a_live_widget_runs_in_jupyterlab_with_the_authors_settings_and_the_arrow_keys(browser, tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    import nbformat
+
+    code = "from bookkit.live.widgets import Neuron\nNeuron(activation='tanh', w=2.0, b=-1.0)"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    nbformat.write(nb, tmp_path / "live.ipynb")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=live", f"--ServerApp.root_dir={tmp_path}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/lab/tree/live.ipynb?token=live"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api?token=live", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        context = browser.new_context(viewport={"width": 1300, "height": 900})
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        page.wait_for_timeout(3000)
+        if page.get_by_role("button", name="Select").is_visible():
+            page.get_by_role("button", name="Select").click()
+        page.wait_for_timeout(5000)
+        page.locator(".jp-Cell").first.click()
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_selector(".course-live", timeout=90_000)
+        widget = page.locator(".course-live")
+        assert widget.evaluate("w => [w.dataset.activation, w.dataset.w, w.dataset.b]") == ["tanh", "2", "-1"]
+        widget.get_by_label("weight w").focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")  # the notebook's shortcuts must not swallow them
+        assert float(widget.evaluate("w => w.dataset.w")) == pytest.approx(2.05)
+        context.close()
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)

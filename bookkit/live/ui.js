@@ -15,6 +15,8 @@ const ui = {
     // In JupyterLab, keys pressed inside the widget are the widget's (the arrow keys move a
     // slider), not the notebook's shortcuts.
     const root = ui.make("div", { class: "course-live", "data-lm-suppress-shortcuts": "true" });
+    // ...and the notebook does not get to cancel them (it would stop a slider's arrow keys).
+    root.addEventListener("keydown", (event) => event.key !== "Escape" && event.stopPropagation());
     root.append(ui.make("p", { class: "course-live-title", text: title }));
     el.append(root);
     return root;
