@@ -134,8 +134,8 @@ def test_summary_and_assignment_pointer(name):
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_widgets_style_and_alt_text_in_the_source(name):
     text = source(name)
-    assert re.search(r"^(precomputed|step_through)\(", text, re.M), (
-        f"{name}: no offline widget (course.bookwidgets.precomputed / step_through)"
+    assert WIDGET_CALL.search(text), (
+        f"{name}: no offline widget (bookkit.bookwidgets.precomputed / step_through, or bookkit.live)"
     )
     assert "use_course_style()" in text, f"{name}: plots do not use the course style"
     assert "plt.show(" not in text and "savefig(" not in text, (
@@ -204,7 +204,8 @@ def test_choices_are_made_on_validation_data(name):
 
 PREDICT = "```{admonition} Predict first\n:class: tip\n"
 OUTCOME = re.compile(r"```\{admonition\}[^\n]*\n:class: dropdown\n(.*?)```", re.S)
-WIDGET_CALL = re.compile(r"^(precomputed|step_through)\(", re.M)
+# an offline widget: precomputed views (bookkit.bookwidgets) or a live one (bookkit.live.widgets)
+WIDGET_CALL = re.compile(r"^(precomputed|step_through|Neuron|ChainRule|Descent|Playground)\(", re.M)
 
 
 def widget_spans(text):

@@ -186,5 +186,6 @@ def test_chapter_has_a_widget(docname):
     html_text = (BOOK / f"{docname}.html").read_text(encoding="utf-8")
     state = widget_state(html_text)
     panels = [m for m in state.values() if "course-widget" in m["state"].get("_dom_classes", [])]
-    assert panels, f"{docname}: no interactive widget (course.bookwidgets) on the page"
+    live = [m for m in state.values() if m["model_module"] == "anywidget"]  # bookkit.live widgets
+    assert panels or live, f"{docname}: no interactive widget (bookkit.bookwidgets or .live) on the page"
     assert "application/vnd.jupyter.widget-view+json" in html_text

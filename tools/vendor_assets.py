@@ -19,6 +19,11 @@ What is taken from each package:
   default module CDN is replaced by a local folder that does not exist, so a widget module that is
   not built in fails visibly (a failed local request, caught by the browser tests) instead of being
   fetched from the network.
+- ``anywidget``: ``dist/index.js``, the front end of anywidget widgets (an AMD module that the
+  widget manager loads through require.js by the name ``anywidget``; ``vendor/course-widgets.js``
+  points that name at this folder). Each widget's own code travels in its saved state (``_esm``),
+  so this one file is all a static page needs to run them. Its version is the Python package's
+  (``anywidget`` in ``requirements.lock``): the widget state names it.
 - ``mathjax``: the TeX-to-HTML renderer, its fonts, the TeX extensions it loads on demand, and the
   accessibility components (assistive MathML, the speech rule engine with English rules).
 """
@@ -39,6 +44,7 @@ PACKAGES = {
     "requirejs": "2.3.8",
     "@jupyter-widgets/html-manager": "1.0.15",
     "mathjax": "3.2.2",
+    "anywidget": "0.11.0",
 }
 
 # Files the widget manager would otherwise fetch from outside the book.
@@ -99,6 +105,14 @@ def vendor_html_manager(pkg, out):
     (out / "LICENSE").write_text(BSD3.format(holder="Project Jupyter Contributors"))
 
 
+def vendor_anywidget(pkg, out):
+    js = (pkg / "dist" / "index.js").read_text(encoding="utf-8")
+    if 'define(["@jupyter-widgets/base"]' not in js:
+        sys.exit("anywidget's dist/index.js is no longer an AMD module; review this script.")
+    copy(pkg / "dist" / "index.js", out / "index.js")
+    copy(pkg / "LICENSE", out / "LICENSE")
+
+
 def vendor_mathjax(pkg, out):
     es5 = pkg / "es5"
     copy(es5 / "tex-chtml.js", out / "tex-chtml.js")
@@ -124,11 +138,13 @@ def main():
             "requirejs": vendor_requirejs,
             "@jupyter-widgets/html-manager": vendor_html_manager,
             "mathjax": vendor_mathjax,
+            "anywidget": vendor_anywidget,
         }
         folders = {
             "requirejs": "requirejs",
             "@jupyter-widgets/html-manager": "html-manager",
             "mathjax": "mathjax",
+            "anywidget": "anywidget",
         }
         for name, version in PACKAGES.items():
             print(f"vendoring {name}@{version}")

@@ -6,10 +6,14 @@
   // 1. The widget manager names its modules "@jupyter-widgets/..." and loads its icon fonts from
   //    the folder of the module that asked for them. Point those names at the folder the manager
   //    is served from, so the fonts come from the book and not from paths that do not exist.
+  //    anywidget widgets name their front end "anywidget": it is served from the book too
+  //    (vendor/anywidget/index.js, an AMD module); each widget's own code is in its saved state.
   var here = document.currentScript.src;
-  var root = here.slice(0, here.lastIndexOf("/") + 1) + "html-manager";
+  var folder = here.slice(0, here.lastIndexOf("/") + 1);
+  var root = folder + "html-manager";
   window.requirejs.config({
-    paths: {"@jupyter-widgets/html-manager/dist": root, "@jupyter-widgets": root}
+    paths: {"@jupyter-widgets/html-manager/dist": root, "@jupyter-widgets": root,
+            "anywidget": folder + "anywidget/index"}
   });
 
   // 2. The theme's Font Awesome script replaces every <i class="fa ..."> icon with an <svg>. The
