@@ -8,7 +8,7 @@ Needs `make book` and Debian's chromium (`make browser`; `make test` does both f
 """
 
 import pytest
-from booksite import BOOK, built_pages, launch_chromium, offline_route, require_book, serve, widget_state
+from booksite import BOOK, built_pages, offline_route, require_book, widget_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -29,23 +29,6 @@ def widget_pages():
 
 PAGES = built_pages() or ["(the book is not built)"]
 WIDGET_PAGES = widget_pages() or {"(no page with widgets was built)": 0}
-
-
-@pytest.fixture(scope="module")
-def site():
-    require_book()
-    with serve(BOOK) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 class PageWatch:

@@ -15,7 +15,7 @@ Needs `make book` and Debian's chromium (`make browser`; `make test` does both f
 """
 
 import pytest
-from booksite import BOOK, chapter_pages, launch_chromium, offline_route, require_book, serve
+from booksite import BOOK, chapter_pages, offline_route, require_book
 
 pytestmark = [pytest.mark.browser, pytest.mark.book, pytest.mark.xdist_group("browser")]
 
@@ -74,23 +74,6 @@ EQUATIONS = f"""() => {{
   }}
   return [document.querySelectorAll('mjx-container[display="true"]').length, out];
 }}"""
-
-
-@pytest.fixture(scope="module")
-def site():
-    require_book()
-    with serve(BOOK) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from booksite import (
     BOOK,
     ROOT,
     built_pages,
-    launch_chromium,
     offline_route,
     require_book,
     serve,
@@ -87,16 +86,6 @@ class Watch:
         )
         self.page.wait_for_load_state("networkidle")
         return self.page
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -325,13 +314,6 @@ EXPECTED = {  # the pages that must hold live widgets, and the widgets they hold
     "chapters/07_gradient_descent.html": 1,
     "chapters/playground.html": 1,
 }
-
-
-@pytest.fixture(scope="module")
-def site():
-    require_book()
-    with serve(BOOK) as base:
-        yield base
 
 
 @pytest.fixture
