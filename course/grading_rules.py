@@ -37,6 +37,11 @@ NBGRADER_TEMPLATES = os.path.join(
 
 def apply_grading_rules(c: Config) -> None:
     """Set the grading rules on an nbgrader config object ``c``."""
+    # nbgrader makes a relative root (``"."``) absolute against the folder it runs in, warning
+    # "root '.' is not absolute" for every app and course directory it makes: do it here, once.
+    root = c.CourseDirectory.get("root")
+    if isinstance(root, str) and not os.path.isabs(root):
+        c.CourseDirectory.root = os.path.abspath(root)
     # Only the notebook (and any data files) of an assignment folder reaches learners.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", *AUTHORING_FILES]
     # A deleted or stripped test cell is put back from the gradebook and graded.
