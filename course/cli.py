@@ -8,6 +8,7 @@
     course export ASSIGNMENT|--all [--output FILE]   grades as CSV, with each row's status
     course sandbox                                   what isolation this machine gives
     course publish OUTPUT [--through ASSIGNMENT]     the built book and kits, checked for answers
+    course formgrader [--port N]                     nbgrader's formgrader, to grade by hand
 
 Run it from the course folder (the one with ``nbgrader_config.py``) or pass ``--root``.
 The plain ``nbgrader`` commands keep working on the same folder and gradebook.
@@ -159,6 +160,11 @@ def _parser():
     x.add_argument("assignment", nargs="?", default="", help=ASSIGNMENT_HELP + " (or --all)")
     x.add_argument("--all", action="store_true", help="every assignment of the gradebook")
     x.add_argument("--output", default="", help="where to write it (default: grades/ASSIGNMENT.csv)")
+    g = sub.add_parser(
+        "formgrader", help="serve nbgrader's formgrader on 127.0.0.1 to grade by hand (prints its address)"
+    )
+    g.add_argument("--port", type=WHOLE, default=0, help="the port (default: a free one)")
+    g.add_argument("--verbose", "-v", action="store_true", help="show the server's log (else in .course/)")
     return p
 
 
@@ -319,6 +325,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise CourseError(str(exc)) from None
         if args.command in ("collect", "roster", "export"):
             return {"collect": _collect, "roster": _roster, "export": _export}[args.command](args)
+        if args.command == "formgrader":
+            from .formgrader import serve
+
+            return serve(args.root, args.port, args.verbose)
         if args.command == "sandbox":
             support = detect()
             print(support.describe())

@@ -65,5 +65,8 @@ def apply_grading_rules(c: Config) -> None:
     c.GenerateFeedback.preprocessors = list(feedback.PREPROCESSORS)
     # nbgrader's feedback page through course/templates/course_feedback, whose mathjax macro loads
     # nothing: feedback, like everything learners receive, makes no request off the machine.
-    c.HTMLExporter.template_name = "course_feedback"
-    c.HTMLExporter.extra_template_basedirs = [TEMPLATES, NBGRADER_TEMPLATES]
+    # Set for the exporter of nbgrader's feedback step only (an HTMLExporter whose parent is
+    # GenerateFeedback): formgrader's own HTMLExporter keeps nbgrader's formgrade template, which
+    # the manual-grading page needs.
+    c.GenerateFeedback.HTMLExporter.template_name = "course_feedback"
+    c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [TEMPLATES, NBGRADER_TEMPLATES]
