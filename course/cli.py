@@ -134,6 +134,12 @@ def _parser():
 
     sub.add_parser("sandbox", help="say what isolation learners' code gets on this machine")
 
+    g = sub.add_parser(
+        "formgrader", help="serve nbgrader's formgrader on 127.0.0.1 to grade by hand (prints its address)"
+    )
+    g.add_argument("--port", type=WHOLE, default=0, help="the port (default: a free one)")
+    g.add_argument("--verbose", "-v", action="store_true", help="show the server's log (else in .course/)")
+
     pub = sub.add_parser(
         "publish", help="copy the built book and its kits for a graded class, checked for answers"
     )
@@ -160,11 +166,6 @@ def _parser():
     x.add_argument("assignment", nargs="?", default="", help=ASSIGNMENT_HELP + " (or --all)")
     x.add_argument("--all", action="store_true", help="every assignment of the gradebook")
     x.add_argument("--output", default="", help="where to write it (default: grades/ASSIGNMENT.csv)")
-    g = sub.add_parser(
-        "formgrader", help="serve nbgrader's formgrader on 127.0.0.1 to grade by hand (prints its address)"
-    )
-    g.add_argument("--port", type=WHOLE, default=0, help="the port (default: a free one)")
-    g.add_argument("--verbose", "-v", action="store_true", help="show the server's log (else in .course/)")
     return p
 
 

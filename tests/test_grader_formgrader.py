@@ -131,3 +131,35 @@ def test_the_command_listens_on_this_machine_only():
     assert "--ServerApp.ip=127.0.0.1" in cmd and "--IdentityProvider.token=secret" in cmd
     assert "--ServerApp.port=8123" in cmd and "--ServerApp.port_retries=0" in cmd
     assert formgrader.url(8123, "secret") == "http://127.0.0.1:8123/?token=secret"
+
+
+def test_course_formgrader_prints_the_address_and_stops_with_its_server(graded):
+    """The command as an instructor runs it: the address it prints leads to the formgrader, and
+    stopping the command (SIGTERM, as Ctrl-C's SIGINT) stops the server it started."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    cmd = [sys.executable, "-m", "course.cli", "--root", str(graded[0]), "formgrader"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        address = lines[1].strip()
+        assert lines[0].startswith("formgrader of ") and "Ctrl-C" in lines[2], lines
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())  # keeps the login
+        with browser.open(address, timeout=30) as page:  # follows the redirects
+            assert page.url.split("?")[0].endswith("/formgrader/manage_assignments")
+        base = address.split("/?token=")[0]
+        with browser.open(f"{base}/formgrader/api/assignments", timeout=30) as api:  # what it lists
+            assert [a["name"] for a in json.load(api)] == [ASSIGNMENT]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and err == "", err
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        urllib.request.urlopen(address, timeout=5)
