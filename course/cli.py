@@ -7,8 +7,8 @@
     course roster FILE                               import the roster (CSV) into the gradebook
     course export ASSIGNMENT|--all [--output FILE]   grades as CSV, with each row's status
     course sandbox                                   what isolation this machine gives
-    course publish OUTPUT [--through ASSIGNMENT]     the built book and kits, checked for answers
     course formgrader [--port N]                     nbgrader's formgrader, to grade by hand
+    course publish OUTPUT [--through ASSIGNMENT]     the built book and kits, checked for answers
 
 Run it from the course folder (the one with ``nbgrader_config.py``) or pass ``--root``.
 The plain ``nbgrader`` commands keep working on the same folder and gradebook.
@@ -319,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
             return _feedback(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "formgrader":
+            from .formgrader import serve
+
+            return serve(args.root, args.port, args.verbose)
         if args.command == "publish":
             try:
                 return _publish(args)
@@ -326,10 +330,6 @@ def main(argv: list[str] | None = None) -> int:
                 raise CourseError(str(exc)) from None
         if args.command in ("collect", "roster", "export"):
             return {"collect": _collect, "roster": _roster, "export": _export}[args.command](args)
-        if args.command == "formgrader":
-            from .formgrader import serve
-
-            return serve(args.root, args.port, args.verbose)
         if args.command == "sandbox":
             support = detect()
             print(support.describe())
