@@ -48,6 +48,7 @@ class Options:
     prestart: bool = True
     scheduler: str = ""  # a Dask scheduler address: spread the work over that cluster
     progress: bool = True
+    verbose: bool = False  # also nbgrader's log of every submission, and what was skipped
     add_students: bool = False
     max_notebook_bytes: int = intake.MAX_NOTEBOOK_BYTES  # larger notebooks are refused unread
     max_submission_bytes: int = intake.MAX_SUBMISSION_BYTES  # all files of one submission
@@ -283,7 +284,8 @@ def merge(course: Course, result: Result) -> None:
     with course.gradebook() as gb:
         gb.update_or_create_student(result.student)
         kwargs = {"timestamp": result.timestamp} if result.timestamp is not None else {}
-        gb.update_or_create_submission(result.assignment, result.student, **kwargs)
+        with gb.db.no_autoflush:  # see upstream.quiet_new_submissions
+            gb.update_or_create_submission(result.assignment, result.student, **kwargs)
         for nb_name, data in result.notebooks.items():
             snb = gb.find_submission_notebook(nb_name, result.assignment, result.student)
             for g in snb.grades:
@@ -513,7 +515,7 @@ def _autograde(root, assignment, options):
         )
     jobs, skipped = plan(course, assignment, options, notes)
     summary = Summary(skipped=skipped, refused=notes["refused"])
-    if skipped and options.progress:
+    if skipped and options.verbose:
         print(
             f"{len(skipped)} submission(s) already graded and unchanged: skipped (use --force to "
             "grade them again)",
@@ -545,6 +547,8 @@ def _autograde(root, assignment, options):
             if result.flags:
                 summary.flagged.append(result.student)
             write_record(course, result, fingerprint)
+            if options.verbose:
+                bar.write(f"--- {result.student}: {result.status}\n{result.log.rstrip()}", file=sys.stderr)
             bar.set_postfix(failed=len(summary.failed), flagged=len(summary.flagged), refresh=False)
             bar.update(1)
     except KeyboardInterrupt:

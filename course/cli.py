@@ -1,6 +1,6 @@
 """The instructor's ``course`` command.
 
-    course autograde ASSIGNMENT [--jobs N] [--student ID ...] [--force] [--scheduler ADDRESS]
+    course autograde ASSIGNMENT [--jobs N] [--student ID ...] [--force] [--scheduler ADDRESS] [--verbose]
     course feedback ASSIGNMENT [--student ID ...]    feedback HTML without the hidden tests
     course report ASSIGNMENT [--output FILE]         an HTML report for the instructor
     course collect ASSIGNMENT [--lms canvas|moodle]  file an LMS download under submitted/
@@ -8,6 +8,7 @@
     course export ASSIGNMENT...|--all [--format csv|canvas|moodle|tests] [--output FILE]
                                                      grades for the LMS; no submission is never 0
     course sandbox                                   what isolation this machine gives
+    course formgrader [--port N]                     nbgrader's formgrader, to grade by hand
     course publish OUTPUT [--through ASSIGNMENT]     the built book and kits, checked for answers
     course similarity ASSIGNMENT [--threshold T]     pairs of learners whose answers are alike
 
@@ -28,14 +29,34 @@ from .intake import MAX_NOTEBOOK_BYTES, MAX_SUBMISSION_BYTES, shown  # noqa: E40
 from .jail.sandbox import Limits, detect  # noqa: E402  (after the line above, on purpose)
 
 
+def _at_least(kind, smallest, what):
+    """An argparse type: a number of ``kind`` no smaller than ``smallest``, or a clear refusal."""
+
+    def check(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value >= smallest:  # (also refuses nan)
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+
+    return check
+
+
+WHOLE = _at_least(int, 1, "a whole number of 1 or more")
+POSITIVE = _at_least(float, 1e-3, "a number above 0")
+ASSIGNMENT_HELP = "the assignment's name, as in the gradebook (for example a1_neuron)"
+
+
 def _parser():
     p = argparse.ArgumentParser(prog="course", description="Grade a class with nbgrader, fast and safely.")
     p.add_argument("--root", default=".", help="the course folder (default: the current folder)")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do")
 
     a = sub.add_parser("autograde", help="grade submissions in parallel, each in a sandbox")
-    a.add_argument("assignment")
-    a.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: one per core)")
+    a.add_argument("assignment", help=ASSIGNMENT_HELP)
+    a.add_argument("--jobs", "-j", type=WHOLE, default=None, help="worker processes (default: one per core)")
     a.add_argument(
         "--student", action="extend", nargs="+", default=[], metavar="ID", help="only these students"
     )
@@ -48,37 +69,37 @@ def _parser():
     )
     a.add_argument(
         "--timeout",
-        type=float,
+        type=POSITIVE,
         default=Limits.notebook_timeout,
         help="wall-clock seconds allowed for one notebook (default %(default)s)",
     )
     a.add_argument(
         "--memory-mb",
-        type=int,
+        type=WHOLE,
         default=Limits.memory_bytes // 2**20,
         help="memory (address space) of one kernel in MiB (default %(default)s)",
     )
     a.add_argument(
         "--max-output-kb",
-        type=int,
+        type=WHOLE,
         default=Limits.max_output_bytes // 1024,
         help="output one notebook may print, in KiB (default %(default)s)",
     )
     a.add_argument(
         "--max-notebook-mb",
-        type=float,
+        type=POSITIVE,
         default=MAX_NOTEBOOK_BYTES / 2**20,
         help="a larger notebook is refused unread and scores 0, flagged (default %(default)g)",
     )
     a.add_argument(
         "--max-submission-mb",
-        type=float,
+        type=POSITIVE,
         default=MAX_SUBMISSION_BYTES / 2**20,
         help="all the files of one submission together; more is left out, flagged (default %(default)g)",
     )
     a.add_argument(
         "--disk-mb",
-        type=int,
+        type=WHOLE,
         default=Limits.tmp_bytes // 2**20,
         help="disk of one kernel's jail: working folder, home, /tmp and /dev/shm together, in MiB "
         "(default %(default)s; a hard cap when the grader runs as root)",
@@ -96,16 +117,30 @@ def _parser():
         help="add submitting students missing from the roster instead of stopping",
     )
     a.add_argument("--quiet", action="store_true", help="no progress bar")
+    a.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="also show the sandbox and nbgrader's log of every submission",
+    )
 
     f = sub.add_parser("feedback", help="write feedback HTML for learners (hidden tests removed)")
-    f.add_argument("assignment")
-    f.add_argument("--student", action="extend", nargs="+", default=[], metavar="ID")
+    f.add_argument("assignment", help=ASSIGNMENT_HELP)
+    f.add_argument(
+        "--student", action="extend", nargs="+", default=[], metavar="ID", help="only these students"
+    )
 
     r = sub.add_parser("report", help="write an HTML report of a graded assignment")
-    r.add_argument("assignment")
+    r.add_argument("assignment", help=ASSIGNMENT_HELP)
     r.add_argument("--output", default="", help="where to write it (default: reports/ASSIGNMENT.html)")
 
     sub.add_parser("sandbox", help="say what isolation learners' code gets on this machine")
+
+    g = sub.add_parser(
+        "formgrader", help="serve nbgrader's formgrader on 127.0.0.1 to grade by hand (prints its address)"
+    )
+    g.add_argument("--port", type=WHOLE, default=0, help="the port (default: a free one)")
+    g.add_argument("--verbose", "-v", action="store_true", help="show the server's log (else in .course/)")
 
     pub = sub.add_parser(
         "publish", help="copy the built book and its kits for a graded class, checked for answers"
@@ -144,13 +179,13 @@ def _parser():
     from .collect import LMS_FORMATS
 
     c = sub.add_parser("collect", help="file downloaded/ASSIGNMENT/archive/ under submitted/ (zip_collect)")
-    c.add_argument("assignment")
+    c.add_argument("assignment", help=ASSIGNMENT_HELP)
     c.add_argument("--lms", choices=sorted(LMS_FORMATS), help="read the file names as this LMS writes them")
     c.add_argument("--force", action="store_true", help="replace submissions collected before")
     c.add_argument("--add-students", action="store_true", help="accept ids that are not on the roster")
 
     o = sub.add_parser("roster", help="import the class roster (CSV: id,first_name,last_name,email)")
-    o.add_argument("file")
+    o.add_argument("file", help="the roster, a CSV file with a header row id,first_name,last_name,email")
 
     x = sub.add_parser("export", help="write the grades for an LMS or as CSV (no submission is never 0)")
     x.add_argument("assignment", nargs="*", default=[], help="the assignments (or --all)")
@@ -194,10 +229,10 @@ def _autograde(args):
         tmp_bytes=args.disk_mb * 2**20,
     )
     support = detect(not args.no_jail)
-    if not args.quiet:
+    if args.verbose or not (support.bwrap and support.network_isolated):
         print("sandbox: " + support.describe(), file=sys.stderr)
     opts = Options(
-        jobs=args.jobs,
+        jobs=args.jobs or 0,
         students=tuple(args.student),
         force=args.force,
         limits=limits,
@@ -205,6 +240,7 @@ def _autograde(args):
         prestart=not args.no_prestart,
         scheduler=args.scheduler,
         progress=not args.quiet,
+        verbose=args.verbose,
         add_students=args.add_students,
         max_notebook_bytes=int(args.max_notebook_mb * 2**20),
         max_submission_bytes=int(args.max_submission_mb * 2**20),
@@ -215,6 +251,8 @@ def _autograde(args):
         f"{args.assignment}: {len(s.graded)} graded, {len(s.failed)} failed, {len(s.skipped)} skipped, "
         f"{len(s.flagged)} flagged, in {s.seconds:.1f} s ({rate:.2f} submissions/s)"
     )
+    if s.skipped:
+        print(f"skipped {len(s.skipped)}: already graded and unchanged (--force grades them again)")
     if s.failed:
         print("could not grade (see `course report`): " + ", ".join(s.failed))
     if s.refused:
@@ -232,9 +270,29 @@ def _autograde(args):
     return 1 if s.failed or s.refused or s.left else 0
 
 
+def _graded_students(root, assignment, students):
+    """Stop with a clear error unless each of ``students`` has a graded submission of ``assignment``."""
+    from .autograde import Course, CourseError
+
+    course = Course(root)
+    course.notebooks(assignment)  # a clear error if the assignment is unknown
+    folder = course.path("autograded")
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    graded = sorted(s for s in names if os.path.isdir(os.path.join(folder, s, assignment)))
+    missing = [s for s in students if s not in graded]
+    if missing:
+        some = ", ".join(graded[:10]) + (f" and {len(graded) - 10} more" if len(graded) > 10 else "")
+        raise CourseError(
+            f"no graded submission of '{assignment}' for: {', '.join(missing)}. "
+            + (f"Graded: {some}. " if graded else "Nothing is graded yet. ")
+            + f"Check the student ids, or grade them first with `course autograde {assignment} --student ID`."
+        )
+
+
 def _feedback(args):
     from .feedback import generate
 
+    _graded_students(args.root, args.assignment, args.student)
     written = generate(args.root, args.assignment, args.student)
     print(f"wrote {len(written)} feedback file(s) without hidden tests under feedback/")
     return 0
@@ -323,6 +381,10 @@ def main(argv: list[str] | None = None) -> int:
             return _feedback(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "formgrader":
+            from .formgrader import serve
+
+            return serve(args.root, args.port, args.verbose)
         if args.command == "publish":
             try:
                 return _publish(args)

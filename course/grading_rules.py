@@ -37,6 +37,11 @@ NBGRADER_TEMPLATES = os.path.join(
 
 def apply_grading_rules(c: Config) -> None:
     """Set the grading rules on an nbgrader config object ``c``."""
+    # nbgrader makes a relative root (``"."``) absolute against the folder it runs in, warning
+    # "root '.' is not absolute" for every app and course directory it makes: do it here, once.
+    root = c.CourseDirectory.get("root")
+    if isinstance(root, str) and not os.path.isabs(root):
+        c.CourseDirectory.root = os.path.abspath(root)
     # Only the notebook (and any data files) of an assignment folder reaches learners.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", *AUTHORING_FILES]
     # A deleted or stripped test cell is put back from the gradebook and graded.
@@ -60,7 +65,9 @@ def apply_grading_rules(c: Config) -> None:
     c.GenerateFeedback.preprocessors = list(feedback.PREPROCESSORS)
     # nbgrader's feedback page through course/templates/course_feedback, whose mathjax macro puts
     # MathJax in the page itself: feedback, like everything learners receive, makes no request
-    # off the machine, and typesets its maths.
-    c.HTMLExporter.template_name = "course_feedback"
-    c.HTMLExporter.extra_template_basedirs = [TEMPLATES, NBGRADER_TEMPLATES]
-    c.HTMLExporter.filters = dict(feedback.TEMPLATE_FILTERS)
+    # off the machine, and typesets its maths. Set for the exporter of nbgrader's feedback step
+    # only (an HTMLExporter whose parent is GenerateFeedback): formgrader's own HTMLExporter keeps
+    # nbgrader's formgrade template, which the manual-grading page needs.
+    c.GenerateFeedback.HTMLExporter.template_name = "course_feedback"
+    c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [TEMPLATES, NBGRADER_TEMPLATES]
+    c.GenerateFeedback.HTMLExporter.filters = dict(feedback.TEMPLATE_FILTERS)

@@ -22,7 +22,6 @@ import tempfile
 import threading
 import time
 import traceback
-import warnings
 from dataclasses import dataclass, field
 
 import nbformat
@@ -39,9 +38,14 @@ from traitlets.config import Config
 from . import intake, probes
 from .jail.kernels import KernelPool
 from .jail.sandbox import JAIL_WORK, Limits, detect, hold, remove_sandboxes, remove_tree, sweep
-from .upstream import shared_engines
+from .upstream import quiet_new_submissions, shared_engines
 
 _LOCK = threading.Lock()  # one grading at a time per process (chdir, shared kernel pool)
+# nbgrader's log of each grading: kept in its Result (shown by `course autograde --verbose`),
+# never printed by the worker itself
+NBGRADER_LOG = logging.getLogger("course.nbgrader")
+NBGRADER_LOG.propagate = False
+NBGRADER_LOG.setLevel(logging.INFO)
 
 
 @dataclass(kw_only=True)
@@ -125,9 +129,6 @@ _PROCESS_POOL = _ProcessPool()
 
 def warm_up(limits: Limits, allow_bwrap: bool = True, prestart: bool = True) -> None:
     """Worker initialiser: import everything and boot the first kernel before any job arrives."""
-    from sqlalchemy.exc import SAWarning
-
-    warnings.filterwarnings("ignore", category=SAWarning)  # noise from nbgrader's use of SQLAlchemy
     with _LOCK:
         _PROCESS_POOL.get(pool_key(limits, allow_bwrap, prestart))
 
@@ -547,6 +548,7 @@ def _sandboxed(preprocessors, execute):
 
 def grade(job: Job) -> Result:
     """Grade one submission in a private course copy; return a ``Result`` (never raises)."""
+    quiet_new_submissions()  # here, not in warm_up: Dask workers run only this
     with _LOCK:
         start = time.monotonic()
         flags = []
@@ -575,7 +577,7 @@ def grade(job: Job) -> Result:
                     result.status = "graded"
                     _collect(result, job, cfg, root)
                     return result
-                app = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg)
+                app = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg, log=NBGRADER_LOG)
                 app.force, app.create_student = True, True
                 execute = SandboxedExecute(parent=app, kernels=kernels, job=job, flags=flags)
                 app.autograde_preprocessors = _sandboxed(app.autograde_preprocessors, execute)
