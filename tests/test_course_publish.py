@@ -2,20 +2,42 @@
 
 Run on the built book (``make book`` builds it before the tests), and on a copy of it into which a
 solution, the reference's code and an authoring file were slipped: the first is fit to publish,
-the second is refused, each answer named.
+the second is refused, each answer named. The live widgets' engine holds answers
+(``bookkit.live.widgets.ANSWERS``): published before the last of those is handed in, every page
+shows a note in its place; after, the widgets are there.
 """
 
 import shutil
 from pathlib import Path
 
 import pytest
+from booksite import launch_chromium, offline_route, serve, widget_state
 
+from bookkit.live.widgets import ANSWERS, HERE
 from course import cli, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "_build" / "html"
+LIVE_PAGES = ("02_neuron", "05_chain_rule", "07_gradient_descent", "playground")
+# Lines of engine.js that nothing else in the book says (long, and no character JSON or HTML escapes)
+ENGINE = [
+    line.strip()
+    for line in (HERE / "engine.js").read_text(encoding="utf-8").splitlines()
+    if len(line.strip()) >= 40 and not set(line) & set("\"'<>&/")
+]
 
 pytestmark = [pytest.mark.book]
+
+
+def run_publish(tmp_path, *args):
+    out = tmp_path / "out"
+    code = cli.main(["--root", str(ROOT), "publish", str(out), *args])
+    pages = {p: p.read_text(encoding="utf-8") for p in out.rglob("*.html")} if code == 0 else {}
+    return code, out, pages
+
+
+def live_widgets(text):
+    return [m for m in widget_state(text).values() if m["state"].get("_esm") in publish.live_modules()]
 
 
 def test_the_built_book_and_its_kits_are_fit_to_publish(tmp_path, capsys):
@@ -39,3 +61,70 @@ def test_a_book_with_an_answer_slipped_in_is_refused(tmp_path, capsys):
     assert "notes.html: holds a5_backprop's solution" in err
     assert "network.py: holds nanoprop's MLP.backward" in err
     assert "probes.toml: an authoring file" in err
+
+
+def test_before_the_engine_s_answers_are_handed_in_the_live_widgets_give_way_to_a_note(tmp_path, capsys):
+    code, out, pages = run_publish(tmp_path, "--through", "a4_autograd")
+    assert code == 0, capsys.readouterr().err
+    assert len(ENGINE) > 50
+    files = [p for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".js", ".json", ".txt")]
+    found = [
+        f"{p.relative_to(out)}: {line}"
+        for p in files
+        for line in ENGINE
+        if line in p.read_text(errors="replace")
+    ]
+    assert found == []
+    note = "it opens in this book once they are handed in"
+    with_note = sorted(p.stem for p, text in pages.items() if note in text)
+    assert with_note == sorted(LIVE_PAGES)
+    playground = pages[out / "chapters" / "playground.html"]
+    assert "answers to assignments a5_backprop and a6_training;" in playground
+    assert playground.count("widget-view+json") == 0 and not live_widgets(playground)
+
+
+def test_once_they_are_handed_in_the_live_widgets_are_published(tmp_path, capsys):
+    assert ANSWERS[-1] in [p.name for p in (ROOT / "assignments").iterdir()]
+    code, out, pages = run_publish(tmp_path, "--through", "a7_rnn")
+    assert code == 0, capsys.readouterr().err
+    live = {p.stem: len(live_widgets(text)) for p, text in pages.items() if live_widgets(text)}
+    assert live == dict.fromkeys(LIVE_PAGES, 1)
+    assert not [p for p, text in pages.items() if "course-live-withheld" in text]
+
+
+def test_the_engine_published_too_early_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(publish, "withhold_live", lambda *args: None)
+    code, _, _ = run_publish(tmp_path, "--through", "a6_training")
+    err = capsys.readouterr().err
+    assert code == 1
+    for page, widget in [("playground", "Playground"), ("02_neuron", "Neuron")]:
+        assert (
+            f"chapters/{page}.html: holds the live engine (bookkit/live/engine.js, in {widget}), "
+            "which answers a6_training"
+        ) in err, err
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_a_page_whose_widget_gave_way_loads_offline_with_no_error(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    assert run_publish(tmp_path, "--through", "a1_neuron")[0] == 0
+    problems = []
+    with serve(tmp_path / "out") as base, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page()
+        page.route("**/*", offline_route(base, problems))
+        page.on("console", lambda m: m.type == "error" and problems.append(f"console error: {m.text}"))
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+        page.goto(base + "chapters/playground.html", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        note = page.get_by_role("note")
+        assert (
+            note.count() == 1
+            and "a1_neuron, a2_forward, a3_loss, a5_backprop and a6_training" in note.inner_text()
+        )
+        assert page.locator(".course-live").count() == 0
+        browser.close()
+    assert problems == []
