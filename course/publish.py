@@ -10,6 +10,9 @@ then reads everything it copied, inside the kits' zips too, for answers:
   line of a longer answer is an idiom, two are not, nor the only line of a short one);
 - the markers of solutions and hidden tests, or an authoring file (``source.py``, ``probes.toml``...).
 
+The pages' sources (``_sources/``: no page links to them, the search reads the pages) are left out:
+they hold the cells a page hides, which may compute with an answer (the playground's training loop).
+
 If it finds any, it says which file holds what and exits non-zero: the folder is not fit to
 publish (open-course books, which show the reference in their chapters, are published as they are
 built, without this command). Lines every released notebook shows (templates, docstrings: the
@@ -165,7 +168,10 @@ def texts_of(name, data):
         return {}
     text = data.decode("utf-8", errors="replace")
     if name.endswith(".html"):  # a widget's text is one JSON string: its lines, to be read as lines
-        models = saved_widgets(text)[0].get("state", {}).values()
+        try:
+            models = saved_widgets(text)[0].get("state", {}).values()
+        except (ValueError, AttributeError):  # not a saved state: its text is read as it is
+            models = []
         text += "".join(f"\n{v}" for m in models for v in m.get("state", {}).values() if isinstance(v, str))
     if name.endswith(".ipynb"):
         try:
@@ -244,7 +250,7 @@ def publish(book: str, output: str, through: str | None = None) -> list[str]:
     checked against the answers of its own assignment and the later ones; every other file
     against all the answers of the course. The live widgets leave every page while an assignment
     they answer is not handed in (``through`` or a later one; with no ``through`` all are)."""
-    from bookkit.live.widgets import ANSWERS
+    from bookkit.live.widgets import ANSWERS, HERE
     from tools import assignments, book_assignments
     from tools.given import REFERENCE
 
@@ -258,12 +264,14 @@ def publish(book: str, output: str, through: str | None = None) -> list[str]:
     if through is not None and through not in names:
         raise ValueError(f"no assignment {through!r}: use one of {', '.join(names)}")
     withheld = set(names[names.index(through) + 1 :]) if through else set()
-    shutil.copytree(book, output)
+    shutil.copytree(book, output, ignore=lambda folder, _: ["_sources"] if Path(folder) == book else [])
     handed_in = names[: names.index(through)] if through else names  # releasing one closes those before
     open_names = [a for a in ANSWERS if a not in handed_in]
-    modules = live_modules()
+    modules, engine = live_modules(), {}
     if open_names:
         withhold_live(output, open_names, modules)
+        what = f"the live engine (bookkit/live/engine.js), which answers {listed(open_names)}"
+        engine = {what: distinctive((HERE / "engine.js").read_text(encoding="utf-8").splitlines())}
     released = [book_assignments.RELEASED / f"{a.name}.ipynb" for a in every]
     specified = specification(released)
     problems, answers_from = [], {}  # {owner: the answers its files are read against}
@@ -275,17 +283,10 @@ def publish(book: str, output: str, through: str | None = None) -> list[str]:
             path.unlink()
             continue
         if owner not in answers_from:
-            answers_from[owner] = course_answers(every, REFERENCE, later_than=owner)
+            answers_from[owner] = course_answers(every, REFERENCE, later_than=owner) | engine
         answers = answers_from[owner]
         name, data = str(path.relative_to(output)), path.read_bytes()
-        if path.suffix == ".html":  # the live engine: published once what it answers is handed in
-            page = data.decode("utf-8", errors="replace")
-            live = sorted(set(live_models(saved_widgets(page)[0].get("state", {}), modules).values()))
-            if live and open_names:
-                problems.append(
-                    f"{name}: holds the live engine (bookkit/live/engine.js, in {', '.join(live)}), "
-                    f"which answers {listed(open_names)}"
-                )
-            data = without_live(page, modules).encode("utf-8")
+        if path.suffix == ".html" and not open_names:  # what the engine answers is handed in
+            data = without_live(data.decode("utf-8", errors="replace"), modules).encode("utf-8")
         problems += answers_in(texts_of(name, data), answers, specified)
     return problems

@@ -45,6 +45,7 @@ def test_the_built_book_and_its_kits_are_fit_to_publish(tmp_path, capsys):
     kits = sorted(p.name for p in (tmp_path / "out").rglob("*.zip"))
     assert kits and {k for k in kits} <= {"a1_neuron.zip", "a2_forward.zip", "a3_loss.zip"}, kits
     assert "a3_loss.zip" in kits
+    assert (BOOK / "_sources").is_dir() and not (tmp_path / "out" / "_sources").exists()  # hidden cells
     assert publish.publish(str(BOOK), str(tmp_path / "all")) == []
 
 
@@ -81,6 +82,15 @@ def test_before_the_engine_s_answers_are_handed_in_the_live_widgets_give_way_to_
     playground = pages[out / "chapters" / "playground.html"]
     assert "answers to assignments a5_backprop and a6_training;" in playground
     assert playground.count("widget-view+json") == 0 and not live_widgets(playground)
+    modules = publish.live_modules()
+    for path, text in pages.items():  # every other widget stays, with its view
+        before = (BOOK / path.relative_to(out)).read_text(encoding="utf-8")
+        state = widget_state(before)
+        assert set(widget_state(text)) == set(state) - publish.live_ids(state, modules), path
+        views = before.count("widget-view+json") - len(publish.live_models(state, modules))
+        assert text.count("widget-view+json") == views and text.count(note) == before.count(note) + (
+            before.count("widget-view+json") - views
+        ), path
 
 
 def test_once_they_are_handed_in_the_live_widgets_are_published(tmp_path, capsys):
@@ -97,11 +107,10 @@ def test_the_engine_published_too_early_is_refused(tmp_path, capsys, monkeypatch
     code, _, _ = run_publish(tmp_path, "--through", "a6_training")
     err = capsys.readouterr().err
     assert code == 1
-    for page, widget in [("playground", "Playground"), ("02_neuron", "Neuron")]:
-        assert (
-            f"chapters/{page}.html: holds the live engine (bookkit/live/engine.js, in {widget}), "
-            "which answers a6_training"
-        ) in err, err
+    engine = "holds the live engine (bookkit/live/engine.js), which answers a6_training: "
+    for page in LIVE_PAGES:
+        assert f"chapters/{page}.html: {engine}" in err, err
+    assert err.count("holds the live engine") == len(LIVE_PAGES), err  # and nothing else does
 
 
 @pytest.mark.browser
@@ -120,11 +129,9 @@ def test_a_page_whose_widget_gave_way_loads_offline_with_no_error(tmp_path):
         page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
         page.goto(base + "chapters/playground.html", wait_until="load")
         page.wait_for_load_state("networkidle")
-        note = page.get_by_role("note")
-        assert (
-            note.count() == 1
-            and "a1_neuron, a2_forward, a3_loss, a5_backprop and a6_training" in note.inner_text()
-        )
-        assert page.locator(".course-live").count() == 0
+        notes = page.get_by_role("note").all_inner_texts()
+        live = page.locator(".course-live").count()
         browser.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)
+    assert live == 0 and len(notes) == 1, notes
+    assert "assignments a1_neuron, a2_forward, a3_loss, a5_backprop and a6_training;" in notes[0]
