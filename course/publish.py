@@ -8,10 +8,12 @@ then reads everything it copied, inside the kits' zips too, for answers:
 - a line of a solution region (``### BEGIN/END SOLUTION``) of any assignment's source notebook, or
   of a reference function that an assignment asks learners to write (:func:`leaks`: one shared
   line of a longer answer is an idiom, two are not, nor the only line of a short one);
-- the markers of solutions and hidden tests, or an authoring file (``source.py``, ``probes.toml``...).
+- the markers of solutions and hidden tests, or an authoring file (``source.py``, ``probes.toml``...);
+- while an assignment the live engine answers is not handed in, two lines of ``engine.js``.
 
-The pages' sources (``_sources/``: no page links to them, the search reads the pages) are left out:
-they hold the cells a page hides, which may compute with an answer (the playground's training loop).
+A page's saved widget state is read too, each text in it line by line. The pages' sources
+(``_sources/``: no page links to them, the search reads the pages) are left out: they hold the
+cells a page hides, which may compute with an answer (the playground's training loop).
 
 If it finds any, it says which file holds what and exits non-zero: the folder is not fit to
 publish (open-course books, which show the reference in their chapters, are published as they are
@@ -22,7 +24,8 @@ The live widgets (bookkit/live) run the course's engine in the page, a JavaScrip
 reference that answers the assignments ``bookkit.live.widgets.ANSWERS`` names. Until the class has
 handed in the last of them (an assignment is handed in when a later one is released), each page
 loses its live widgets before the reading: their models leave the page's saved widget state and a
-short note takes the place of each one (:func:`without_live`).
+short note takes the place of each one (:func:`without_live`). Once they are handed in, the
+widgets stay and their engine is no answer.
 """
 
 import ast
