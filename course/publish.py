@@ -42,9 +42,7 @@ MARKERS = ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")
 TEXT_SUFFIXES = (".py", ".txt", ".json", ".html", ".md", ".ipynb", ".js", ".toml")
 
 
-WIDGET_STATE = re.compile(
-    r'(<script type="application/vnd\.jupyter\.widget-state\+json">)(.*?)(</script>)', re.S
-)
+WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
 WIDGET_VIEW = re.compile(r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', re.S)
 NOTE = (
     '<p class="course-live-withheld" role="note">This explorable runs the course\'s reference engine, '
@@ -63,7 +61,16 @@ def live_modules():
 def saved_widgets(page):
     """The saved widget state of an HTML page ({} if none), and where its JSON lies (a match)."""
     match = WIDGET_STATE.search(page)
-    return (json.loads(match.group(2)), match) if match else ({}, None)
+    return (json.loads(match.group(1)), match) if match else ({}, None)
+
+
+def widget_texts(page):
+    """The texts of a page's saved widgets (a state that is not JSON: its text, ``\\n`` as line ends)."""
+    try:
+        models = saved_widgets(page)[0].get("state", {}).values()
+    except (ValueError, AttributeError):
+        return [WIDGET_STATE.search(page).group(1).replace("\\n", "\n")]
+    return [v for m in models for v in m.get("state", {}).values() if isinstance(v, str)]
 
 
 def live_models(state, modules):
@@ -100,7 +107,7 @@ def without_live(page, modules, note=""):
         return page
     saved["state"] = {k: m for k, m in saved["state"].items() if k not in gone}
     kept = json.dumps(saved).replace("</", "<\\/")  # no end of the script inside it
-    page = page[: match.start(2)] + kept + page[match.end(2) :]
+    page = page[: match.start(1)] + kept + page[match.end(1) :]
 
     def view(m):
         return note if json.loads(html.unescape(m.group(1))).get("model_id") in gone else m.group(0)
@@ -171,11 +178,7 @@ def texts_of(name, data):
         return {}
     text = data.decode("utf-8", errors="replace")
     if name.endswith(".html"):  # a widget's text is one JSON string: its lines, to be read as lines
-        try:
-            models = saved_widgets(text)[0].get("state", {}).values()
-        except (ValueError, AttributeError):  # not a saved state: its text is read as it is
-            models = []
-        text += "".join(f"\n{v}" for m in models for v in m.get("state", {}).values() if isinstance(v, str))
+        text += "\n" + "\n".join(widget_texts(text))
     if name.endswith(".ipynb"):
         try:
             text = "\n".join(_cells(json.loads(text)))
@@ -240,7 +243,10 @@ def withhold_live(output, open_names, modules):
     note = NOTE.format(names=listed(open_names))
     for path in sorted(output.rglob("*.html")):
         page = path.read_text(encoding="utf-8")
-        stripped = without_live(page, modules, note)
+        try:
+            stripped = without_live(page, modules, note)
+        except ValueError:  # a saved state that is not JSON: left as it is, and read as text
+            continue
         if stripped != page:
             path.write_text(stripped, encoding="utf-8")
 
@@ -290,6 +296,9 @@ def publish(book: str, output: str, through: str | None = None) -> list[str]:
         answers = answers_from[owner]
         name, data = str(path.relative_to(output)), path.read_bytes()
         if path.suffix == ".html" and not open_names:  # what the engine answers is handed in
-            data = without_live(data.decode("utf-8", errors="replace"), modules).encode("utf-8")
+            try:
+                data = without_live(data.decode("utf-8", errors="replace"), modules).encode("utf-8")
+            except ValueError:  # a saved state that is not JSON: read as it is
+                pass
         problems += answers_in(texts_of(name, data), answers, specified)
     return problems

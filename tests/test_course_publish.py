@@ -118,6 +118,19 @@ def test_the_engine_published_too_early_is_refused(tmp_path, capsys, monkeypatch
     assert err.count("holds the live engine") == len(LIVE_PAGES), err  # and nothing else does
 
 
+def test_a_page_whose_saved_widgets_are_not_json_is_read_as_text_not_passed(tmp_path, capsys):
+    book = tmp_path / "book"
+    shutil.copytree(BOOK, book)
+    page = book / "chapters" / "playground.html"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace('"state": {', '"state": {,', 1), encoding="utf-8"
+    )
+    code, _, _ = run_publish(tmp_path, "--book", str(book), "--through", "a4_autograd")
+    err = capsys.readouterr().err
+    assert code == 1 and "chapters/playground.html: holds the live engine" in err, err
+    assert err.count("holds the live engine") == 1, err  # the other pages' widgets gave way
+
+
 @pytest.mark.browser
 @pytest.mark.xdist_group("browser")
 def test_a_page_whose_widget_gave_way_loads_offline_with_no_error(tmp_path):
