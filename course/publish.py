@@ -8,17 +8,31 @@ then reads everything it copied, inside the kits' zips too, for answers:
 - a line of a solution region (``### BEGIN/END SOLUTION``) of any assignment's source notebook, or
   of a reference function that an assignment asks learners to write (:func:`leaks`: one shared
   line of a longer answer is an idiom, two are not, nor the only line of a short one);
-- the markers of solutions and hidden tests, or an authoring file (``source.py``, ``probes.toml``...).
+- the markers of solutions and hidden tests, or an authoring file (``source.py``, ``probes.toml``...);
+- while an assignment the live engine answers is not handed in, two lines of ``engine.js``.
+
+A page's saved widget state is read too, each text in it line by line. The pages' sources
+(``_sources/``: no page links to them, the search reads the pages) are left out: they hold the
+cells a page hides, which may compute with an answer (the playground's training loop).
 
 If it finds any, it says which file holds what and exits non-zero: the folder is not fit to
 publish (open-course books, which show the reference in their chapters, are published as they are
 built, without this command). Lines every released notebook shows (templates, docstrings: the
 specification) are no answer wherever they appear.
+
+The live widgets (bookkit/live) run the course's engine in the page, a JavaScript twin of the
+reference that answers the assignments ``bookkit.live.widgets.ANSWERS`` names. Until the class has
+handed in the last of them (an assignment is handed in when a later one is released), each page
+loses its live widgets before the reading: their models leave the page's saved widget state and a
+short note takes the place of each one (:func:`without_live`). Once they are handed in, the
+widgets stay and their engine is no answer.
 """
 
 import ast
+import html
 import io
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -26,6 +40,79 @@ from pathlib import Path
 AUTHORING = {"source.py", "bugs.toml", "probes.toml", "assignment.toml"}
 MARKERS = ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")
 TEXT_SUFFIXES = (".py", ".txt", ".json", ".html", ".md", ".ipynb", ".js", ".toml")
+
+
+WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">(.*?)</script>', re.S)
+WIDGET_VIEW = re.compile(r'<script type="application/vnd\.jupyter\.widget-view\+json">(.*?)</script>', re.S)
+NOTE = (
+    '<p class="course-live-withheld" role="note">This explorable runs the course\'s reference engine, '
+    "which holds answers to assignments {names}; it opens in this book once they are handed in.</p>"
+)
+
+
+def live_modules():
+    """{``_esm``: widget class name} of the live widgets, as bookkit/live/widgets.py assembles their
+    modules: a saved widget whose module is one of these (to the character) is a live widget."""
+    from bookkit.live import widgets
+
+    return {cls._esm: cls.__name__ for cls in widgets.Live.__subclasses__()}
+
+
+def saved_widgets(page):
+    """The saved widget state of an HTML page ({} if none), and where its JSON lies (a match)."""
+    match = WIDGET_STATE.search(page)
+    return (json.loads(match.group(1)), match) if match else ({}, None)
+
+
+def widget_texts(page):
+    """The texts of a page's saved widgets (a state that is not JSON: its text, ``\\n`` as line ends)."""
+    try:
+        models = saved_widgets(page)[0].get("state", {}).values()
+    except (ValueError, AttributeError):
+        return [WIDGET_STATE.search(page).group(1).replace("\\n", "\n")]
+    return [v for m in models for v in m.get("state", {}).values() if isinstance(v, str)]
+
+
+def live_models(state, modules):
+    """{model id: widget class name} of the live widgets in a page's saved widget state."""
+    return {
+        k: modules[m["state"]["_esm"]] for k, m in state.items() if m.get("state", {}).get("_esm") in modules
+    }
+
+
+def live_ids(state, modules):
+    """The ids of the live widgets' models in a page's saved state, and of the models (layouts) that
+    only they refer to."""
+    live = set(live_models(state, modules))
+
+    def refs(ids):
+        return {
+            v[len("IPY_MODEL_") :]
+            for k in ids
+            for v in state[k].get("state", {}).values()
+            if isinstance(v, str) and v.startswith("IPY_MODEL_")
+        }
+
+    return live | (refs(live) - refs(set(state) - live))
+
+
+def without_live(page, modules, note=""):
+    """The HTML ``page`` without its live widgets: their models out of the saved widget state,
+    ``note`` in place of each one's view."""
+    saved, match = saved_widgets(page)
+    if not match:
+        return page
+    gone = live_ids(saved["state"], modules)
+    if not gone:
+        return page
+    saved["state"] = {k: m for k, m in saved["state"].items() if k not in gone}
+    kept = json.dumps(saved).replace("</", "<\\/")  # no end of the script inside it
+    page = page[: match.start(1)] + kept + page[match.end(1) :]
+
+    def view(m):
+        return note if json.loads(html.unescape(m.group(1))).get("model_id") in gone else m.group(0)
+
+    return WIDGET_VIEW.sub(view, page)
 
 
 def distinctive(lines):
@@ -90,6 +177,8 @@ def texts_of(name, data):
     if not name.endswith(TEXT_SUFFIXES):
         return {}
     text = data.decode("utf-8", errors="replace")
+    if name.endswith(".html"):  # a widget's text is one JSON string: its lines, to be read as lines
+        text += "\n" + "\n".join(widget_texts(text))
     if name.endswith(".ipynb"):
         try:
             text = "\n".join(_cells(json.loads(text)))
@@ -144,13 +233,33 @@ def specification(released_notebooks):
     return lines
 
 
+def listed(names):
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def withhold_live(output, open_names, modules):
+    """Take the live widgets out of every page under ``output``, a note in their place naming
+    ``open_names`` (the assignments the engine answers that the class has not handed in)."""
+    note = NOTE.format(names=listed(open_names))
+    for path in sorted(output.rglob("*.html")):
+        page = path.read_text(encoding="utf-8")
+        try:
+            stripped = without_live(page, modules, note)
+        except ValueError:  # a saved state that is not JSON: left as it is, and read as text
+            continue
+        if stripped != page:
+            path.write_text(stripped, encoding="utf-8")
+
+
 def publish(book: str, output: str, through: str | None = None) -> list[str]:
     """Copy the built book to ``output`` and return the answers found in it ([] when fit to publish).
 
     ``through``: the last assignment released; the kits and notebooks of later ones are left out
     (a kit gives the code of the assignments before it, so it waits for their deadlines). A kit is
     checked against the answers of its own assignment and the later ones; every other file
-    against all the answers of the course."""
+    against all the answers of the course. The live widgets leave every page while an assignment
+    they answer is not handed in (``through`` or a later one; with no ``through`` all are)."""
+    from bookkit.live.widgets import ANSWERS, HERE
     from tools import assignments, book_assignments
     from tools.given import REFERENCE
 
@@ -164,7 +273,14 @@ def publish(book: str, output: str, through: str | None = None) -> list[str]:
     if through is not None and through not in names:
         raise ValueError(f"no assignment {through!r}: use one of {', '.join(names)}")
     withheld = set(names[names.index(through) + 1 :]) if through else set()
-    shutil.copytree(book, output)
+    shutil.copytree(book, output, ignore=lambda folder, _: ["_sources"] if Path(folder) == book else [])
+    handed_in = names[: names.index(through)] if through else names  # releasing one closes those before
+    open_names = [a for a in ANSWERS if a not in handed_in]
+    modules, engine = live_modules(), {}
+    if open_names:
+        withhold_live(output, open_names, modules)
+        what = f"the live engine (bookkit/live/engine.js), which answers {listed(open_names)}"
+        engine = {what: distinctive((HERE / "engine.js").read_text(encoding="utf-8").splitlines())}
     released = [book_assignments.RELEASED / f"{a.name}.ipynb" for a in every]
     specified = specification(released)
     problems, answers_from = [], {}  # {owner: the answers its files are read against}
@@ -176,8 +292,13 @@ def publish(book: str, output: str, through: str | None = None) -> list[str]:
             path.unlink()
             continue
         if owner not in answers_from:
-            answers_from[owner] = course_answers(every, REFERENCE, later_than=owner)
+            answers_from[owner] = course_answers(every, REFERENCE, later_than=owner) | engine
         answers = answers_from[owner]
-        texts = texts_of(str(path.relative_to(output)), path.read_bytes())
-        problems += answers_in(texts, answers, specified)
+        name, data = str(path.relative_to(output)), path.read_bytes()
+        if path.suffix == ".html" and not open_names:  # what the engine answers is handed in
+            try:
+                data = without_live(data.decode("utf-8", errors="replace"), modules).encode("utf-8")
+            except ValueError:  # a saved state that is not JSON: read as it is
+                pass
+        problems += answers_in(texts_of(name, data), answers, specified)
     return problems

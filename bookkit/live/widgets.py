@@ -30,6 +30,11 @@ HERE = Path(__file__).resolve().parent
 ACTIVATIONS = ("step", "sigmoid", "tanh", "relu")
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid")
 DATASETS = ("xor", "moons", "circles", "spiral")
+# The assignments whose answers engine.js holds, in JavaScript (and nanoprop_code, in Python): the
+# activations (a1), affine_forward and MLP.forward (a2), the losses (a3), the backward layers and
+# MLP.backward (a5), sgd_momentum, minibatches and the training loop (a6). A graded class's book
+# leaves the live widgets out until the class has handed them all in (course/publish.py).
+ANSWERS = ("a1_neuron", "a2_forward", "a3_loss", "a5_backprop", "a6_training")
 
 
 def module(name):
