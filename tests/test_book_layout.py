@@ -86,9 +86,8 @@ def open_page(browser, site):
         page = context.new_page()
         page.route("**/*", offline_route(site, []))
         page.goto(site + path, wait_until="load")
-        widgets = (BOOK / path).read_text(encoding="utf-8").count("course-widget")
-        if widgets:
-            page.wait_for_selector(".course-widget", timeout=WIDGETS_TIMEOUT_MS)
+        if "application/vnd.jupyter.widget-view+json" in (BOOK / path).read_text(encoding="utf-8"):
+            page.wait_for_selector(".course-widget, .course-live", timeout=WIDGETS_TIMEOUT_MS)
         page.wait_for_load_state("networkidle")
         page.wait_for_function("() => !window.MathJax || !MathJax.startup || MathJax.startup.promise")
         page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
