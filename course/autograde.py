@@ -8,6 +8,7 @@ and an interrupted run keeps everything merged so far. A record of each grading 
 outcomes, time) goes to ``.course/<assignment>/<student>.json`` for ``course report``.
 """
 
+import gc
 import hashlib
 import json
 import os
@@ -446,6 +447,10 @@ def _pool_results(jobs, workers, options):
     # fork: workers start with nbgrader, nbconvert and nbclient already imported (this module
     # imports them through course.worker), instead of spending seconds importing them again
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    # What is imported by now lasts until the end: frozen, the workers' garbage collections never
+    # walk it (nor copy its pages, which they share with this process), and neither does the
+    # collection at exit (Python's documented advice for fork without exec).
+    gc.freeze()
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context(method),

@@ -56,8 +56,6 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
-from copydetect import CodeFingerprint, compare_files
-from copydetect.utils import filter_code, get_token_coverage, highlight_overlap
 
 from .autograde import Course, CourseError, find_submissions
 from .export import _cell
@@ -150,6 +148,8 @@ def own_code(cells: dict, given: dict) -> list[str]:
 
 
 def _tokens(line):
+    from copydetect.utils import filter_code  # copydetect loads matplotlib: only when used
+
     return filter_code(line.strip(), "answer.py", "python")[0]
 
 
@@ -157,6 +157,9 @@ def _fingerprint(pieces, boilerplate=frozenset()):
     """copydetect's fingerprint of pieces of Python code (one text, a blank line between them),
     without the fingerprints in ``boilerplate`` nor the k-grams that run from one piece into the
     next (the end of one answer and the start of the next are alike in everybody's work)."""
+    from copydetect import CodeFingerprint
+    from copydetect.utils import filter_code, get_token_coverage
+
     text = "\n\n".join(pieces)
     fp = CodeFingerprint("answer.py", K, WINDOW, language="python", fp=io.StringIO(text))
     alone = [filter_code(p, "answer.py", "python")[0] for p in pieces]
@@ -183,6 +186,8 @@ def compare(answers: dict, boilerplate=frozenset(), threshold=THRESHOLD, min_sha
     """Every pair of ``answers`` ({student: [pieces of their own code]}) compared, most alike
     first (a list of ``Pair``); ``reported`` when the score reaches ``threshold`` on at least
     ``min_shared`` tokens."""
+    from copydetect import compare_files
+
     prints = {s: _fingerprint(t, boilerplate) for s, t in answers.items()}
     pairs = []
     for a, b in combinations(sorted(answers), 2):
@@ -292,6 +297,8 @@ STYLE = (
 
 def _highlighted(text, slices):
     """The answer escaped, the shared code in ``<mark>``."""
+    from copydetect.utils import highlight_overlap
+
     if len(slices) == 0 or slices.shape[1] == 0:
         return html.escape(text)
     order = np.argsort(slices[0])
