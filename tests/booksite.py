@@ -132,3 +132,26 @@ def offline_route(base, problems):
             route.abort()
 
     return route
+
+
+# axe-core (shipped inside the axe-playwright-python package, injected into the page: nothing
+# is fetched) checks the WCAG 2.1 A and AA rules.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def axe_violations_inside(page, selector):
+    """axe-core's violations on the whole page, those inside an element matching ``selector`` (a
+    CSS selector), each as 'rule (impact): help at target'."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    within = "([target, selector]) => !!document.querySelector(target)?.closest(selector)"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {n['target']}"
+        for v in violations
+        for n in v["nodes"]
+        if len(n["target"]) == 1 and page.evaluate(within, [n["target"][0], selector])
+    ]

@@ -8,7 +8,7 @@ Needs `make book` and Debian's chromium (`make browser`; `make test` does both f
 """
 
 import pytest
-from booksite import BOOK, built_pages, offline_route, require_book, widget_state
+from booksite import AXE_OPTIONS, BOOK, built_pages, offline_route, require_book, widget_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -162,12 +162,7 @@ def test_every_widget_control_changes_the_view_from_the_keyboard(watch, path):
     assert watch.problems == [], f"{path}: " + "\n".join(watch.problems)
 
 
-# axe-core (shipped inside the axe-playwright-python package, injected into the page: nothing
-# is fetched) checks the WCAG 2.1 A and AA rules. Serious and critical violations fail the test.
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
+# axe-core's WCAG 2.1 A and AA rules (booksite.AXE_OPTIONS): serious and critical violations fail.
 
 
 @pytest.mark.parametrize("path", PAGES)

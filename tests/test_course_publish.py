@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from booksite import launch_chromium, offline_route, serve, widget_state
+from booksite import axe_violations_inside, launch_chromium, offline_route, serve, widget_state
 
 from bookkit.live.widgets import ANSWERS, HERE
 from course import cli, publish
@@ -25,11 +25,6 @@ ENGINE = [
     for line in (HERE / "engine.js").read_text(encoding="utf-8").splitlines()
     if len(line.strip()) >= 40 and not set(line) & set("\"'<>&/")
 ]
-
-AXE = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
 
 pytestmark = [pytest.mark.book]
 
@@ -136,7 +131,6 @@ def test_a_page_whose_saved_widgets_are_not_json_is_read_as_text_not_passed(tmp_
 def test_a_page_whose_widget_gave_way_loads_offline_with_no_error(tmp_path):
     """The playground published before a1 is handed in: no error, no request leaving the machine,
     no live widget, one note that axe finds nothing wrong with."""
-    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
     assert run_publish(tmp_path, "--through", "a1_neuron")[0] == 0
@@ -154,14 +148,7 @@ def test_a_page_whose_widget_gave_way_loads_offline_with_no_error(tmp_path):
         live = page.locator(".course-live").count()
         # before axe: it re-reads the theme's stylesheet, a 404 of its own (test_live_widgets.py)
         loaded = list(problems)
-        violations = Axe().run(page, options=AXE).response["violations"]
-        in_note = "t => !!document.querySelector(t)?.closest('.course-live-withheld')"
-        found = [
-            f"{v['id']}: {v['help']}"
-            for v in violations
-            for n in v["nodes"]
-            if len(n["target"]) == 1 and page.evaluate(in_note, n["target"][0])
-        ]
+        found = axe_violations_inside(page, ".course-live-withheld")
         browser.close()
     assert found == []
     assert loaded == [], "\n".join(loaded)
